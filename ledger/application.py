@@ -1,0 +1,600 @@
+"""The ledger application: commands that validate, decide and append events.
+
+Interfaces (CLI, HTTP API, scheduler) build an :class:`Act` saying who acts and when,
+then call one method here. A method either appends all its events in one transaction
+or raises a :class:`~ledger.errors.LedgerError` having written nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import DatabaseError as StoreDatabaseError
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    ProgrammingError,
+    Transcoding,
+)
+
+from ledger import ids
+from ledger.acts import Act
+from ledger.assignment import Assignment
+from ledger.clock import Clock, SystemClock
+from ledger.cycle import Cycle
+from ledger.errors import (
+    ConcurrentWriteConflict,
+    NotAssigned,
+    PeriodOutsidePlan,
+    StoreUnavailable,
+    UnknownPlan,
+    UnknownTask,
+    UnknownUnit,
+)
+from ledger.periods import Period
+from ledger.plan import Plan, Task
+from ledger.store import StoreConfig
+from ledger.unit import Unit
+
+AGG = TypeVar("AGG", bound=Aggregate)
+T = TypeVar("T")
+
+# A conflicting concurrent write is re-decided on fresh state this many times before
+# the caller is told to retry; enough for a burst of liaisons on one assignment.
+MAX_ATTEMPTS = 5
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command wrote: the stream, the ids of its new events, the position reached.
+
+    ``created`` is False when the command found its outcome already recorded (same
+    natural key, same idempotency key) and wrote nothing.
+    """
+
+    stream_id: UUID
+    event_ids: tuple[UUID, ...]
+    position: int | None
+    created: bool = True
+
+    @property
+    def event_id(self) -> UUID | None:
+        """The last event written, if any."""
+        return self.event_ids[-1] if self.event_ids else None
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """One stored event with its place in the ledger (the notification id)."""
+
+    position: int
+    event: Any
+
+    @property
+    def type_name(self) -> str:
+        return type(self.event).__name__
+
+    @property
+    def stream_type(self) -> str:
+        return type(self.event).__qualname__.split(".")[0]
+
+    @property
+    def event_id(self) -> UUID:
+        return ids.event_id(self.event.originator_id, self.event.originator_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain JSON-able view: the envelope first, then the event's own facts."""
+        fields = dict(vars(self.event))
+        envelope = {
+            "position": self.position,
+            "event_id": str(self.event_id),
+            "type": self.type_name,
+            "stream_type": self.stream_type,
+            "stream_id": str(fields.pop("originator_id")),
+            "version": fields.pop("originator_version"),
+            "recorded_at": fields.pop("timestamp").isoformat(),
+            "business_date": fields.pop("business_date").isoformat(),
+            "actor": fields.pop("actor"),
+            "actor_role": fields.pop("actor_role"),
+            "correlation_id": fields.pop("correlation_id"),
+            "simulated": fields.pop("simulated"),
+        }
+        fields.pop("originator_topic", None)
+        envelope["data"] = _plain(fields)
+        return envelope
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class Ledger(Application[UUID]):
+    """All the accountability facts of every plan, as one ordered log of events."""
+
+    name = "taskledger"
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        try:
+            super().__init__(env)
+        except (OperationalError, StoreDatabaseError) as error:
+            raise StoreUnavailable(f"cannot open the ledger store: {_first_line(error)}") from None
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ---- plumbing ------------------------------------------------------------------
+    def _save(self, *aggregates: Aggregate) -> int | None:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        return max((r.notification.id for r in recordings), default=None)
+
+    def _load(self, aggregate_id: UUID, kind: type[AGG], missing: Callable[[], Exception]) -> AGG:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise missing() from None
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        if not isinstance(aggregate, kind):
+            raise missing()
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            return aggregate_id in self.repository
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+
+    def _change(
+        self,
+        stream: UUID,
+        kind: type[AGG],
+        missing: Callable[[], Exception],
+        decide: Callable[[AGG], T],
+        expected_version: int | None = None,
+    ) -> tuple[T, int | None]:
+        """Load, decide, save; on a concurrent write, decide again on fresh state.
+
+        With ``expected_version`` the caller acted on a state it saw: no retry, a
+        changed stream is a conflict.
+        """
+        attempts = 1 if expected_version is not None else MAX_ATTEMPTS
+        for attempt in range(attempts):
+            aggregate = self._load(stream, kind, missing)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise ConcurrentWriteConflict(
+                    f"the record changed (version {aggregate.version}, you saw "
+                    f"{expected_version}); reload and try again"
+                )
+            result = decide(aggregate)
+            if not aggregate.pending_events:
+                return result, None
+            try:
+                return result, self._save(aggregate)
+            except IntegrityError:
+                if attempt == attempts - 1:
+                    raise ConcurrentWriteConflict(
+                        "another update to the same record arrived at the same moment; retry"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    # ---- units ---------------------------------------------------------------------
+    def register_unit(self, act: Act, name: str, kind: str, aliases: Sequence[str] = ()) -> Receipt:
+        """Register a unit once; registering it again adds only aliases it lacked."""
+        unit_id = ids.unit_id(name.strip())
+        if self._exists(unit_id):
+
+            def add_aliases(unit: Unit) -> None:
+                for alias in aliases:
+                    unit.add_alias(act, alias)
+
+            _, position = self._change(unit_id, Unit, lambda: UnknownUnit(name), add_aliases)
+            return Receipt(unit_id, (), position, created=False)
+        unit = Unit.register(act, unit_id, name, kind, aliases)
+        return self._create(unit)
+
+    def assign_liaison(self, act: Act, unit_id: UUID, **contact: str) -> Receipt:
+        _, position = self._change(
+            unit_id,
+            Unit,
+            lambda: UnknownUnit(f"unknown unit {unit_id}"),
+            lambda unit: unit.assign_liaison(act, **contact),
+        )
+        return Receipt(unit_id, (), position)
+
+    def get_unit(self, unit_id: UUID) -> Unit:
+        return self._load(unit_id, Unit, lambda: UnknownUnit(f"unknown unit {unit_id}"))
+
+    def unit_named(self, name: str) -> Unit:
+        """The unit whose canonical name is exactly ``name``."""
+        return self._load(
+            ids.unit_id(name.strip()), Unit, lambda: UnknownUnit(f"unknown unit {name!r}")
+        )
+
+    # ---- plans and tasks -----------------------------------------------------------
+    def get_plan(self, plan_id: UUID) -> Plan:
+        return self._load(plan_id, Plan, lambda: UnknownPlan(f"unknown plan {plan_id}"))
+
+    def get_task(self, task_id: UUID) -> Task:
+        return self._load(task_id, Task, lambda: UnknownTask(f"unknown task {task_id}"))
+
+    def task_numbered(self, plan_id: UUID, number: str) -> Task:
+        return self._load(
+            ids.task_id(plan_id, number),
+            Task,
+            lambda: UnknownTask(f"plan has no task numbered {number!r}"),
+        )
+
+    def register_plan(self, act: Act, natural_key: str, **facts: Any) -> Receipt:
+        plan_id = ids.plan_id(natural_key)
+        if self._exists(plan_id):
+            return Receipt(plan_id, (), None, created=False)
+        return self._create(Plan.register(act, plan_id, natural_key=natural_key, **facts))
+
+    def register_task(self, act: Act, plan_id: UUID, number: str, **facts: Any) -> Receipt:
+        self.get_plan(plan_id)
+        task_id = ids.task_id(plan_id, number)
+        if self._exists(task_id):
+            return Receipt(task_id, (), None, created=False)
+        return self._create(Task.register(act, task_id, plan_id=plan_id, number=number, **facts))
+
+    def _create(self, aggregate: Aggregate) -> Receipt:
+        try:
+            position = self._save(aggregate)
+        except IntegrityError:
+            # Someone created the same natural key a moment ago: that is the outcome
+            # the caller wanted, so report it as already there.
+            return Receipt(aggregate.id, (), None, created=False)
+        return Receipt(aggregate.id, (ids.event_id(aggregate.id, 1),), position)
+
+    # ---- assignments ---------------------------------------------------------------
+    def assign(
+        self, act: Act, task_id: UUID, unit_id: UUID, role: str, source: str = "office"
+    ) -> Receipt:
+        """Put a unit on a task (责任清单). Assigning again changes nothing."""
+        task = self.get_task(task_id)
+        unit = self.get_unit(unit_id)
+        assignment_id = ids.assignment_id(task_id, unit_id)
+        if self._exists(assignment_id):
+            existing = self.get_assignment(assignment_id)
+            if existing.status == "withdrawn":
+                return self._on_assignment(
+                    act,
+                    assignment_id,
+                    lambda a: a.reinstate(act, role, f"assigned again by {act.actor}") or None,
+                )
+            return Receipt(assignment_id, (), None, created=False)
+        assignment = Assignment.assign(
+            act,
+            assignment_id,
+            plan_id=task.plan_id,
+            task_id=task_id,
+            unit_id=unit_id,
+            task_number=task.number,
+            unit_name=unit.name,
+            role=role,
+            source=source,
+        )
+        return self._create(assignment)
+
+    def get_assignment(self, assignment_id: UUID) -> Assignment:
+        return self._load(
+            assignment_id, Assignment, lambda: NotAssigned(f"no assignment {assignment_id}")
+        )
+
+    def assignment_of(self, task_id: UUID, unit_id: UUID) -> Assignment:
+        task = self.get_task(task_id)
+        unit = self.get_unit(unit_id)
+        return self._load(
+            ids.assignment_id(task_id, unit_id),
+            Assignment,
+            lambda: NotAssigned(f"{unit.name} is not assigned to task {task.number}"),
+        )
+
+    def _on_assignment(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        decide: Callable[[Assignment], UUID | None],
+        expected_version: int | None = None,
+    ) -> Receipt:
+        event, position = self._change(
+            assignment_id,
+            Assignment,
+            lambda: NotAssigned(f"no assignment {assignment_id}"),
+            decide,
+            expected_version,
+        )
+        return Receipt(assignment_id, (event,) if event else (), position)
+
+    def report_progress(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        period: str,
+        narrative: str,
+        metrics: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Receipt:
+        """A unit reports progress for a period; a repeated idempotency key writes nothing."""
+        parsed = Period.parse(period)
+        assignment = self.get_assignment(assignment_id)
+        self._check_period_in_plan(assignment.plan_id, parsed, act)
+        outcome: dict[str, bool] = {}
+
+        def decide(a: Assignment) -> UUID:
+            event, created = a.report_progress(act, parsed, narrative, metrics, idempotency_key)
+            outcome["created"] = created
+            return event
+
+        event, position = self._change(
+            assignment_id,
+            Assignment,
+            lambda: NotAssigned(f"no assignment {assignment_id}"),
+            decide,
+        )
+        return Receipt(assignment_id, (event,), position, created=outcome["created"])
+
+    def _check_period_in_plan(self, plan_id: UUID, period: Period, act: Act) -> None:
+        plan = self.get_plan(plan_id)
+        if plan.issued_on and period.end < plan.issued_on.replace(day=1):
+            raise PeriodOutsidePlan(
+                f"period {period} ends before the plan was issued ({plan.issued_on})",
+                field="period",
+            )
+        if plan.closed_on and period.start > plan.closed_on:
+            raise PeriodOutsidePlan(
+                f"period {period} starts after the plan was closed ({plan.closed_on})",
+                field="period",
+            )
+        if period.start > act.business_date:
+            raise PeriodOutsidePlan(
+                f"period {period} has not started yet (business date {act.business_date})",
+                field="period",
+            )
+
+    def correct_progress(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        corrects: UUID,
+        narrative: str,
+        metrics: dict[str, Any] | None,
+        reason: str,
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.correct_progress(act, corrects, narrative, metrics, reason),
+        )
+
+    def issue_reminder(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: Sequence[UUID] = (),
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.issue_reminder(act, obligation, period, due_on, reason, list(evidence)),
+        )
+
+    def issue_urge(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: Sequence[UUID] = (),
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.issue_urge(act, obligation, period, due_on, reason, list(evidence)),
+        )
+
+    def escalate(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: Sequence[UUID] = (),
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.escalate(act, obligation, period, due_on, reason, list(evidence)),
+        )
+
+    def acknowledge_escalation(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        escalation: UUID,
+        platform_reference: str,
+        note: str = "",
+        resolved: bool = False,
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.acknowledge_escalation(act, escalation, platform_reference, note, resolved),
+        )
+
+    def request_extension(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        requested_due_on: date,
+        reason: str,
+    ) -> Receipt:
+        return self._on_assignment(
+            act,
+            assignment_id,
+            lambda a: a.request_extension(act, obligation, period, requested_due_on, reason),
+        )
+
+    def decide_extension(
+        self,
+        act: Act,
+        assignment_id: UUID,
+        request: UUID,
+        approved: bool,
+        new_due_on: date | None = None,
+        note: str = "",
+    ) -> Receipt:
+        def decide(a: Assignment) -> UUID:
+            due = new_due_on
+            if approved and due is None:
+                due = _requested_due_on(self, a, request)
+            return a.decide_extension(act, request, approved, due, note)
+
+        return self._on_assignment(act, assignment_id, decide)
+
+    def complete(
+        self, act: Act, assignment_id: UUID, note: str = "", expected_version: int | None = None
+    ) -> Receipt:
+        return self._on_assignment(
+            act, assignment_id, lambda a: a.complete(act, note), expected_version
+        )
+
+    def reopen(
+        self, act: Act, assignment_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._on_assignment(
+            act, assignment_id, lambda a: a.reopen(act, reason), expected_version
+        )
+
+    def withdraw(
+        self, act: Act, assignment_id: UUID, reason: str, expected_version: int | None = None
+    ) -> Receipt:
+        return self._on_assignment(
+            act, assignment_id, lambda a: a.withdraw(act, reason), expected_version
+        )
+
+    # ---- cycles --------------------------------------------------------------------
+    def record_cycle(
+        self, act: Act, kind: str, period: str, snapshot: dict[str, Any], scope: str = ""
+    ) -> Receipt:
+        """Record a cycle run; the same (kind, period, scope) twice records it once."""
+        cycle_id = ids.cycle_id(kind, period, scope)
+        if self._exists(cycle_id):
+            return Receipt(cycle_id, (), None, created=False)
+        return self._create(Cycle.run(act, cycle_id, kind, period, scope, snapshot))
+
+    # ---- reading the log -----------------------------------------------------------
+    def position(self) -> int:
+        """The ledger position: how many events it holds (the highest notification id)."""
+        try:
+            return self.recorder.max_notification_id() or 0
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+
+    def records(
+        self, after: int = 0, upto: int | None = None, batch: int = 1000
+    ) -> Iterator[LedgerRecord]:
+        """Every stored event after position ``after`` (up to ``upto``), in ledger order."""
+        start = after + 1
+        while True:
+            try:
+                notifications = self.recorder.select_notifications(
+                    start=start, limit=batch, stop=upto
+                )
+            except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+                raise StoreUnavailable(_store_message(error)) from None
+            for notification in notifications:
+                yield LedgerRecord(notification.id, self.mapper.to_domain_event(notification))
+            if len(notifications) < batch:
+                return
+            start = notifications[-1].id + 1
+
+
+def _requested_due_on(ledger: Ledger, assignment: Assignment, request: UUID) -> date | None:
+    for record in ledger.repository.event_store.get(assignment.id):
+        if (
+            isinstance(record, Assignment.ExtensionRequested)
+            and ids.event_id(assignment.id, record.originator_version) == request
+        ):
+            return record.requested_due_on
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _store_message(error: BaseException) -> str:
+    text = _first_line(error)
+    if "does not exist" in text or "no such table" in text:
+        return "the ledger store is not initialised: run `taskledger db init`"
+    return f"the ledger store failed: {text}"
+
+
+def open_ledger(
+    config: StoreConfig, *, clock: Clock | None = None, create_tables: bool = False
+) -> Ledger:
+    """Build the application for a store. Embedded SQLite creates its file and tables on
+    first use; PostgreSQL needs ``taskledger db init`` once (long-running processes run
+    with table creation off)."""
+    if config.backend == "sqlite":
+        assert config.sqlite_path is not None
+        config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        create_tables = True
+    elif create_tables and config.pg_schema:
+        ensure_schema(config)
+    return Ledger(env=config.eventsourcing_env(create_tables=create_tables), clock=clock)
+
+
+def ensure_schema(config: StoreConfig) -> None:
+    import psycopg  # imported here: only PostgreSQL stores need it
+
+    try:
+        with psycopg.connect(config.psycopg_conninfo(), autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.pg_schema}"')
+    except psycopg.Error as error:
+        raise StoreUnavailable(f"cannot reach {config.display}: {_first_line(error)}") from None

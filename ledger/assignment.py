@@ -1,0 +1,496 @@
+"""The accountability record of one unit for one task (task × unit).
+
+Every act of the office, the unit's liaison, the scheduler and the supervision platform
+about that pair is an event on this stream, so "who was told what, when, and what did
+they do?" is answered by reading one stream in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.acts import Act, Recorded, RecordedCreation
+from ledger.errors import ActionNotAllowed, IdempotencyConflict, InvalidInput, UnknownEvent
+from ledger.ids import event_id
+from ledger.periods import Period
+from ledger.validation import MAX_SHORT_TEXT, clean_metrics, clean_narrative, clean_text
+
+ROLES = ("lead", "co")
+NOT_STARTED, IN_PROGRESS, COMPLETED, WITHDRAWN = (
+    "not_started",
+    "in_progress",
+    "completed",
+    "withdrawn",
+)
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def content_hash(period: str, narrative: str, metrics: dict[str, Any]) -> str:
+    """What "the same report" means for an idempotency key: same period, text and figures."""
+    canonical = json.dumps(
+        {"period": period, "narrative": narrative, "metrics": metrics},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Assignment(Aggregate):
+    # ---- events --------------------------------------------------------------------
+    class Event(Recorded):
+        """Base of this stream's events: each is remembered by id, for evidence checks."""
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.event_types[aggregate.event_id_of(self)] = type(self).__name__
+            return aggregate
+
+    class Assigned(RecordedCreation):
+        plan_id: UUID
+        task_id: UUID
+        unit_id: UUID
+        task_number: str
+        unit_name: str
+        role: str
+        source: str  # "document" (imported plan) or "office"
+
+        def apply(self, a: Assignment) -> None:
+            a.plan_id = self.plan_id
+            a.task_id = self.task_id
+            a.unit_id = self.unit_id
+            a.task_number = self.task_number
+            a.unit_name = self.unit_name
+            a.role = self.role
+            a.status = NOT_STARTED
+            a.reports = {}
+            a.report_keys = {}
+            a.corrections = {}
+            a.escalations = {}
+            a.extensions = {}
+            a.event_types = {}
+            a.reminders = 0
+            a.urges = 0
+            a.event_types[a.event_id_of(self)] = "Assigned"
+
+    class Reinstated(Event):
+        """A withdrawn unit is put back on the task (e.g. by an amended document)."""
+
+        role: str
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.role = self.role
+            a.status = IN_PROGRESS if a.reports else NOT_STARTED
+
+    class RoleChanged(Event):
+        role: str
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.role = self.role
+
+    class ProgressReported(Event):
+        period: str
+        narrative: str
+        metrics: dict[str, Any]
+        idempotency_key: str | None
+        content_hash: str
+
+        def apply(self, a: Assignment) -> None:
+            this = a.event_id_of(self)
+            a.reports[this] = self.period
+            if self.idempotency_key:
+                a.report_keys[self.idempotency_key] = (this, self.content_hash)
+            if a.status == NOT_STARTED:
+                a.status = IN_PROGRESS
+
+    class ProgressCorrected(Event):
+        """Replaces what a report said; the original stays in the ledger."""
+
+        corrects: UUID
+        narrative: str
+        metrics: dict[str, Any]
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.corrections.setdefault(self.corrects, []).append(a.event_id_of(self))
+
+    class ReminderIssued(Event):
+        """提醒: before a deadline."""
+
+        obligation: str
+        period: str
+        due_on: date | None
+        reason: str
+        evidence: list[UUID]
+
+        def apply(self, a: Assignment) -> None:
+            a.reminders += 1
+
+    class UrgeIssued(Event):
+        """催办: after a deadline was missed."""
+
+        obligation: str
+        period: str
+        due_on: date | None
+        reason: str
+        evidence: list[UUID]
+
+        def apply(self, a: Assignment) -> None:
+            a.urges += 1
+
+    class EscalatedToSupervisionPlatform(Event):
+        """上报监督平台, with the reason and the events that justify it."""
+
+        obligation: str
+        period: str
+        due_on: date | None
+        reason: str
+        evidence: list[UUID]
+
+        def apply(self, a: Assignment) -> None:
+            a.escalations[a.event_id_of(self)] = "open"
+
+    class EscalationAcknowledged(Event):
+        escalation: UUID
+        platform_reference: str
+        note: str
+        resolved: bool
+
+        def apply(self, a: Assignment) -> None:
+            a.escalations[self.escalation] = "resolved" if self.resolved else "acknowledged"
+
+    class ExtensionRequested(Event):
+        obligation: str
+        period: str
+        requested_due_on: date
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.extensions[a.event_id_of(self)] = None
+
+    class ExtensionDecided(Event):
+        request: UUID
+        approved: bool
+        new_due_on: date | None
+        note: str
+
+        def apply(self, a: Assignment) -> None:
+            a.extensions[self.request] = "approved" if self.approved else "refused"
+
+    class Completed(Event):
+        """办结."""
+
+        note: str
+
+        def apply(self, a: Assignment) -> None:
+            a.status = COMPLETED
+
+    class Reopened(Event):
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.status = IN_PROGRESS
+
+    class Withdrawn(Event):
+        reason: str
+
+        def apply(self, a: Assignment) -> None:
+            a.status = WITHDRAWN
+
+    def __init__(self) -> None:
+        """State comes from the creation event's ``apply``; see the attributes below."""
+
+    # ---- state ---------------------------------------------------------------------
+    plan_id: UUID
+    task_id: UUID
+    unit_id: UUID
+    task_number: str
+    unit_name: str
+    role: str
+    status: str
+    reports: dict[UUID, str]  # report event id -> period
+    report_keys: dict[str, tuple[UUID, str]]  # idempotency key -> (event id, content hash)
+    corrections: dict[UUID, list[UUID]]
+    escalations: dict[UUID, str]
+    extensions: dict[UUID, str | None]
+    event_types: dict[UUID, str]
+    reminders: int
+    urges: int
+
+    def event_id_of(self, event: Recorded | RecordedCreation) -> UUID:
+        return event_id(self.id, event.originator_version)
+
+    def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+        self.trigger_event(event_class, **act.event_fields(), **fields)
+        return event_id(self.id, self.version)
+
+    def _require_open(self, action: str) -> None:
+        if self.status in (COMPLETED, WITHDRAWN):
+            state = "completed (办结)" if self.status == COMPLETED else "withdrawn"
+            raise ActionNotAllowed(
+                f"cannot {action}: {self.unit_name} on task {self.task_number} is {state}"
+            )
+
+    # ---- commands ------------------------------------------------------------------
+    @classmethod
+    def assign(
+        cls,
+        act: Act,
+        assignment_id: UUID,
+        *,
+        plan_id: UUID,
+        task_id: UUID,
+        unit_id: UUID,
+        task_number: str,
+        unit_name: str,
+        role: str,
+        source: str,
+    ) -> Assignment:
+        _check_role(role)
+        return cls._create(
+            cls.Assigned,
+            id=assignment_id,
+            **act.event_fields(),
+            plan_id=plan_id,
+            task_id=task_id,
+            unit_id=unit_id,
+            task_number=task_number,
+            unit_name=unit_name,
+            role=role,
+            source=source,
+        )
+
+    def reinstate(self, act: Act, role: str, reason: str) -> None:
+        _check_role(role)
+        if self.status != WITHDRAWN:
+            raise ActionNotAllowed(
+                f"{self.unit_name} is already on task {self.task_number}; nothing to reinstate"
+            )
+        self._emit(self.Reinstated, act, role=role, reason=clean_text(reason, "reason"))
+
+    def change_role(self, act: Act, role: str, reason: str) -> None:
+        _check_role(role)
+        if role != self.role:
+            self._emit(self.RoleChanged, act, role=role, reason=clean_text(reason, "reason"))
+
+    def report_progress(
+        self,
+        act: Act,
+        period: Period,
+        narrative: str,
+        metrics: dict[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> tuple[UUID, bool]:
+        """Record a report; returns (its event id, whether it is new).
+
+        The same idempotency key with the same content returns the first report's id
+        and records nothing; with other content it is a conflict.
+        """
+        narrative = clean_narrative(narrative)
+        values = clean_metrics(metrics)
+        key = None
+        if idempotency_key is not None:
+            key = clean_text(idempotency_key, "idempotency key", limit=MAX_IDEMPOTENCY_KEY)
+        digest = content_hash(str(period), narrative, values)
+        if key is not None and key in self.report_keys:
+            earlier, earlier_digest = self.report_keys[key]
+            if earlier_digest == digest:
+                return earlier, False
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different report",
+                field="idempotency_key",
+            )
+        self._require_open("report progress")
+        new = self._emit(
+            self.ProgressReported,
+            act,
+            period=str(period),
+            narrative=narrative,
+            metrics=values,
+            idempotency_key=key,
+            content_hash=digest,
+        )
+        return new, True
+
+    def correct_progress(
+        self,
+        act: Act,
+        corrects: UUID,
+        narrative: str,
+        metrics: dict[str, Any] | None,
+        reason: str,
+    ) -> UUID:
+        if corrects not in self.reports:
+            raise UnknownEvent(
+                f"event {corrects} is not a progress report of {self.unit_name} "
+                f"on task {self.task_number}",
+                field="corrects",
+            )
+        if self.status == WITHDRAWN:
+            self._require_open("correct a report")
+        return self._emit(
+            self.ProgressCorrected,
+            act,
+            corrects=corrects,
+            narrative=clean_narrative(narrative),
+            metrics=clean_metrics(metrics),
+            reason=clean_text(reason, "reason"),
+        )
+
+    def _chase(
+        self,
+        event_class: type[Assignment.Event],
+        action: str,
+        act: Act,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: list[UUID] | tuple[UUID, ...],
+    ) -> UUID:
+        self._require_open(action)
+        unknown = [str(e) for e in evidence if e not in self.event_types]
+        if unknown:
+            raise UnknownEvent(
+                f"evidence {', '.join(unknown)} is not an event of this assignment",
+                field="evidence",
+            )
+        return self._emit(
+            event_class,
+            act,
+            obligation=clean_text(obligation, "obligation", limit=200),
+            period=str(Period.parse(period)),
+            due_on=due_on,
+            reason=clean_text(reason, "reason", limit=MAX_SHORT_TEXT),
+            evidence=list(evidence),
+        )
+
+    def issue_reminder(
+        self,
+        act: Act,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: list[UUID] | tuple[UUID, ...] = (),
+    ) -> UUID:
+        return self._chase(
+            self.ReminderIssued, "remind", act, obligation, period, due_on, reason, evidence
+        )
+
+    def issue_urge(
+        self,
+        act: Act,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: list[UUID] | tuple[UUID, ...] = (),
+    ) -> UUID:
+        return self._chase(
+            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence
+        )
+
+    def escalate(
+        self,
+        act: Act,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: list[UUID] | tuple[UUID, ...] = (),
+    ) -> UUID:
+        return self._chase(
+            self.EscalatedToSupervisionPlatform,
+            "escalate",
+            act,
+            obligation,
+            period,
+            due_on,
+            reason,
+            evidence,
+        )
+
+    def acknowledge_escalation(
+        self, act: Act, escalation: UUID, platform_reference: str, note: str, resolved: bool
+    ) -> UUID:
+        state = self.escalations.get(escalation)
+        if state is None:
+            raise UnknownEvent(
+                f"event {escalation} is not an escalation of this assignment", field="escalation"
+            )
+        if state == "resolved":
+            raise ActionNotAllowed("this escalation is already resolved")
+        return self._emit(
+            self.EscalationAcknowledged,
+            act,
+            escalation=escalation,
+            platform_reference=clean_text(platform_reference, "platform reference", limit=200),
+            note=clean_text(note, "note", required=False),
+            resolved=bool(resolved),
+        )
+
+    def request_extension(
+        self, act: Act, obligation: str, period: str, requested_due_on: date, reason: str
+    ) -> UUID:
+        self._require_open("request an extension")
+        if requested_due_on <= act.business_date:
+            raise InvalidInput(
+                "the requested due date must be in the future", field="requested_due_on"
+            )
+        return self._emit(
+            self.ExtensionRequested,
+            act,
+            obligation=clean_text(obligation, "obligation", limit=200),
+            period=str(Period.parse(period)),
+            requested_due_on=requested_due_on,
+            reason=clean_text(reason, "reason"),
+        )
+
+    def decide_extension(
+        self, act: Act, request: UUID, approved: bool, new_due_on: date | None, note: str
+    ) -> UUID:
+        if request not in self.extensions:
+            raise UnknownEvent(
+                f"event {request} is not an extension request of this assignment", field="request"
+            )
+        if self.extensions[request] is not None:
+            raise ActionNotAllowed(f"extension request {request} was already decided")
+        return self._emit(
+            self.ExtensionDecided,
+            act,
+            request=request,
+            approved=bool(approved),
+            new_due_on=new_due_on if approved else None,
+            note=clean_text(note, "note", required=False),
+        )
+
+    def complete(self, act: Act, note: str) -> UUID:
+        self._require_open("complete")
+        return self._emit(self.Completed, act, note=clean_text(note, "note", required=False))
+
+    def reopen(self, act: Act, reason: str) -> UUID:
+        if self.status != COMPLETED:
+            raise ActionNotAllowed(
+                f"only a completed assignment can be reopened; this one is {self.status}"
+            )
+        return self._emit(self.Reopened, act, reason=clean_text(reason, "reason"))
+
+    def withdraw(self, act: Act, reason: str) -> UUID:
+        if self.status == WITHDRAWN:
+            raise ActionNotAllowed(
+                f"{self.unit_name} is already withdrawn from task {self.task_number}"
+            )
+        return self._emit(self.Withdrawn, act, reason=clean_text(reason, "reason"))
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be 'lead' or 'co', not {role!r}", field="role")

@@ -1,0 +1,114 @@
+"""Typed domain errors.
+
+Every error a user can cause is a subclass of :class:`LedgerError`. Its message is
+written for the person who made the mistake (one line, no jargon), so the CLI can
+print it as-is and the API can put it in a problem+json ``detail``. ``code`` is a
+stable slug other tools may switch on; ``kind`` says which family the error is in
+so interfaces can map it to an exit code or HTTP status without a lookup table per
+error.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """A command was refused. Nothing was written."""
+
+    kind = "invalid"
+    code = "ledger-error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- the thing named does not exist -------------------------------------------------
+class NotFoundError(LedgerError):
+    kind = "not-found"
+    code = "not-found"
+
+
+class UnknownPlan(NotFoundError):
+    code = "unknown-plan"
+
+
+class UnknownTask(NotFoundError):
+    code = "unknown-task"
+
+
+class UnknownUnit(NotFoundError):
+    code = "unknown-unit"
+
+
+class UnknownEvent(NotFoundError):
+    code = "unknown-event"
+
+
+# --- the input itself is wrong ------------------------------------------------------
+class InvalidInput(LedgerError):
+    kind = "invalid"
+    code = "invalid-input"
+
+
+class EmptyNarrative(InvalidInput):
+    code = "empty-narrative"
+
+
+class InvalidValue(InvalidInput):
+    code = "invalid-value"
+
+
+class InvalidPeriod(InvalidInput):
+    code = "invalid-period"
+
+
+class PeriodOutsidePlan(InvalidInput):
+    code = "period-outside-plan"
+
+
+class PlanFormatError(InvalidInput):
+    """The document text cannot be read as a plan (empty, binary, truncated...)."""
+
+    code = "plan-format"
+
+
+class ConfigurationError(InvalidInput):
+    code = "configuration"
+
+
+# --- the input is fine but the current state forbids it -----------------------------
+class NotAllowed(LedgerError):
+    kind = "not-allowed"
+    code = "not-allowed"
+
+
+class NotAssigned(NotAllowed):
+    code = "not-assigned"
+
+
+class ActionNotAllowed(NotAllowed):
+    code = "action-not-allowed"
+
+
+# --- someone else got there first ---------------------------------------------------
+class ConflictError(LedgerError):
+    kind = "conflict"
+    code = "conflict"
+
+
+class IdempotencyConflict(ConflictError):
+    code = "idempotency-conflict"
+
+
+class ConcurrentWriteConflict(ConflictError):
+    """Another writer changed the same stream; the caller may retry."""
+
+    code = "concurrent-write"
+
+
+class StoreUnavailable(LedgerError):
+    """The database cannot be reached or is not initialised."""
+
+    kind = "unavailable"
+    code = "store-unavailable"

@@ -1,0 +1,42 @@
+"""Identities derived from natural keys (uuid5).
+
+A retried or repeated command computes the same id, so it cannot create twice: the
+store's uniqueness on (stream id, version) turns a duplicate creation into a conflict
+that the ledger recognises as "already there".
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+# Fixed forever: changing it would change every id in every store.
+NAMESPACE = UUID("6f1d3c2e-8a4b-5e7f-9c0d-1a2b3c4d5e6f")
+
+
+def _key(*parts: object) -> UUID:
+    return uuid5(NAMESPACE, "\x1f".join(str(part) for part in parts))
+
+
+def plan_id(natural_key: str) -> UUID:
+    return _key("plan", natural_key)
+
+
+def task_id(plan: UUID, number: str) -> UUID:
+    return _key("task", plan, number)
+
+
+def unit_id(canonical_name: str) -> UUID:
+    return _key("unit", canonical_name)
+
+
+def assignment_id(task: UUID, unit: UUID) -> UUID:
+    return _key("assignment", task, unit)
+
+
+def cycle_id(kind: str, period: str, scope: str = "") -> UUID:
+    return _key("cycle", kind, period, scope)
+
+
+def event_id(stream: UUID, version: int) -> UUID:
+    """The id by which corrections, escalations and the audit trail name one event."""
+    return _key("event", stream, version)
