@@ -91,7 +91,6 @@ def _matches(
         names = plan_names.get(stream.plan, set()) if stream.plan else set()
         if not any(flt.plan == name or (len(flt.plan) > 1 and flt.plan in name) for name in names):
             return False
-    if flt.unit:
-        if stream.unit is None or flt.unit.strip() not in unit_names.get(stream.unit, set()):
-            return False
-    return True
+    return not flt.unit or (
+        stream.unit is not None and flt.unit.strip() in unit_names.get(stream.unit, set())
+    )

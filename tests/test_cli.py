@@ -1,0 +1,105 @@
+"""The taskledger command as a user runs it: a real subprocess on a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ledger.acts import Act
+from ledger.application import open_ledger
+from ledger.store import StoreConfig
+from tests.ledger.world import HR, build_world
+
+TASKLEDGER = shutil.which("taskledger", path=str(Path(sys.executable).parent)) or "taskledger"
+
+
+def run(args: list[str], cwd: Path, url: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "TASKLEDGER_DATABASE_URL"}
+    if url:
+        env["TASKLEDGER_DATABASE_URL"] = url
+    return subprocess.run(
+        [TASKLEDGER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def url_of(config: StoreConfig) -> str:
+    if config.backend == "sqlite":
+        return f"sqlite:///{config.sqlite_path}"
+    return config.url
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run(["--version"], tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("taskledger 0.")
+
+
+def test_default_store_is_sqlite_under_var(tmp_path: Path) -> None:
+    result = run(["db", "init"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "taskledger.sqlite").is_file()
+    assert run(["db", "init"], tmp_path).returncode == 0  # idempotent
+    listed = run(["events", "--json"], tmp_path)
+    assert listed.returncode == 0 and listed.stdout == ""
+
+
+def test_db_init_and_events_on_each_backend(store_config: StoreConfig, tmp_path: Path) -> None:
+    url = url_of(store_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    ledger = open_ledger(store_config)
+    world = build_world(ledger)
+    ledger.report_progress(
+        Act.by(ledger.clock, "liaison-hr", "liaison"),
+        world.assignments[("（一）", HR)],
+        "2026-06",
+        "完成招聘会3场",
+    )
+    ledger.close()
+    assert run(["db", "init"], tmp_path, url).returncode == 0  # writes no events
+
+    every = run(["events", "--json"], tmp_path, url)
+    assert every.returncode == 0, every.stderr
+    lines = [json.loads(line) for line in every.stdout.splitlines()]
+    assert [line["position"] for line in lines] == list(range(1, 12))
+    assert lines[-1]["type"] == "ProgressReported"
+    assert lines[-1]["data"]["narrative"] == "完成招聘会3场"
+    assert {"actor", "actor_role", "recorded_at", "business_date", "correlation_id"} <= set(
+        lines[0]
+    )
+
+    by_unit = run(["events", "--json", "--unit", HR], tmp_path, url)
+    unit_lines = [json.loads(line) for line in by_unit.stdout.splitlines()]
+    assert {line["type"] for line in unit_lines} == {"Registered", "Assigned", "ProgressReported"}
+    by_task = run(["events", "--json", "--task", "（二）"], tmp_path, url)
+    task_types = [json.loads(line)["type"] for line in by_task.stdout.splitlines()]
+    assert task_types == ["Registered", "Assigned", "Assigned"]
+    later = run(["events", "--json", "--since", "2026-06-01"], tmp_path, url)
+    assert [json.loads(line)["type"] for line in later.stdout.splitlines()] == ["ProgressReported"]
+
+    human = run(["events"], tmp_path, url)
+    assert "ProgressReported" in human.stdout and "liaison-hr (liaison)" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "url", "message"),
+    [
+        (["events", "--since", "yesterday"], None, "is not a date"),
+        (["events", "--after", "-3"], None, "must not be negative"),
+        (["nonsense"], None, "invalid choice"),
+        (["events"], "mysql://root@localhost/x", "must start with sqlite:/// or postgresql://"),
+        (["events"], "postgresql://postgres@127.0.0.1:1/none", "cannot open the ledger store"),
+        (["db"], None, "required"),
+    ],
+)
+def test_mistakes_are_one_line_and_exit_2(tmp_path: Path, args, url, message) -> None:
+    result = run(args, tmp_path, url)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
