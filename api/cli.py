@@ -11,11 +11,14 @@ import argparse
 import getpass
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, NoReturn
 
+from ledger.acts import Act
 from ledger.application import Ledger, LedgerRecord, open_ledger
 from ledger.clock import BUSINESS_TZ, SystemClock
 from ledger.errors import LedgerError
@@ -100,6 +103,90 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_plan(args: argparse.Namespace) -> int:
+    from ledger.importer import decode_document, parse_plan
+    from ledger.importing import import_plan
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    parsed = parse_plan(decode_document(data))
+    outcome = None
+    if not args.dry_run:
+        ledger = _open(args)
+        outcome = import_plan(ledger, parsed, Act.by(ledger.clock, _operator(), "office"))
+        ledger.close()
+    if args.json:
+        document = parsed.to_json()
+        if outcome is not None:
+            document["import"] = outcome.to_json()
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    print(preview_table(parsed))
+    for warning in parsed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if outcome is None:
+        print("dry run: nothing written")
+    elif outcome.events == 0:
+        print(f"plan already imported ({parsed.natural_key()}); nothing written")
+    else:
+        verb = "imported" if outcome.plan_created else "amended"
+        print(
+            f"{verb} {parsed.title}: {outcome.events} events written "
+            f"(ledger position {outcome.position})"
+        )
+        for change in outcome.changes:
+            print("  " + ", ".join(f"{k}={v}" for k, v in change.items()))
+    return 0
+
+
+def preview_table(parsed: Any) -> str:
+    """The readable preview of an import: one row per task."""
+    lines = [
+        f"{parsed.title or '(no title)'}",
+        f"  document number: {parsed.doc_number or '-'}   issued: {parsed.issued_on or '-'}   "
+        f"issuer: {parsed.issuer or '-'}",
+    ]
+    for target in parsed.targets:
+        lines.append(f"  plan target: {target.text}")
+    lines.append("")
+    lines.append(f"{_pad('number', 10)} {_pad('title', 34)} {_pad('lead', 34)}  co  targets")
+    for task in parsed.tasks:
+        lead = "、".join(task.lead) or "-"
+        targets = "; ".join(
+            f"{t.indicator} {t.comparator} {_figure(t.value)} {t.measure}" for t in task.targets
+        )
+        lines.append(
+            f"{_pad(task.number, 10)} {_pad(_clip(task.title, 34), 34)} "
+            f"{_pad(_clip(lead, 34), 34)} {len(task.co_units):>3}  {targets}"
+        )
+    lines.append(f"{len(parsed.tasks)} tasks, {len(parsed.obligations)} reporting duties")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _figure(value: float) -> str:
+    return f"{value:,}" if float(value).is_integer() else f"{value:g}"
+
+
 def _line(record: LedgerRecord) -> str:
     event = record.event
     what = _summary(event)
@@ -163,6 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--limit", type=_non_negative, default=0, help="stop after N events")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     events.set_defaults(handler=cmd_events)
+
+    importer = commands.add_parser(
+        "import-plan", help="import a plan document (UTF-8 or GB18030 text) as published"
+    )
+    importer.add_argument("file", help="the document's text file")
+    importer.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
+    importer.add_argument("--json", action="store_true", help="print the parsed plan as JSON")
+    importer.set_defaults(handler=cmd_import_plan)
     return parser
 
 

@@ -171,6 +171,26 @@ class Ledger(Application[UUID]):
             raise missing()
         return aggregate
 
+    def find(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate with this id, or None: for commands that create or amend many."""
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+
+    def commit(self, *aggregates: Aggregate) -> int | None:
+        """Save the pending events of several aggregates in one transaction, or none."""
+        if not any(a.pending_events for a in aggregates):
+            return None
+        try:
+            return self._save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentWriteConflict(
+                "another writer changed the same records at the same moment; retry"
+            ) from None
+
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
             return aggregate_id in self.repository

@@ -67,6 +67,7 @@ class Assignment(Aggregate):
             a.task_number = self.task_number
             a.unit_name = self.unit_name
             a.role = self.role
+            a.source = self.source
             a.status = NOT_STARTED
             a.reports = {}
             a.report_keys = {}
@@ -214,6 +215,7 @@ class Assignment(Aggregate):
     task_number: str
     unit_name: str
     role: str
+    source: str
     status: str
     reports: dict[UUID, str]  # report event id -> period
     report_keys: dict[str, tuple[UUID, str]]  # idempotency key -> (event id, content hash)

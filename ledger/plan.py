@@ -24,8 +24,10 @@ class Plan(Aggregate):
         source_sha256: str
         targets: list[dict[str, Any]]
         obligations: list[dict[str, Any]]
+        task_numbers: list[str]
 
         def apply(self, plan: Plan) -> None:
+            plan.task_numbers = list(self.task_numbers)
             plan.natural_key = self.natural_key
             plan.doc_number = self.doc_number
             plan.title = self.title
@@ -43,8 +45,10 @@ class Plan(Aggregate):
         changes: list[dict[str, Any]]
         targets: list[dict[str, Any]]
         obligations: list[dict[str, Any]]
+        task_numbers: list[str]
 
         def apply(self, plan: Plan) -> None:
+            plan.task_numbers = list(self.task_numbers)
             plan.source_sha256 = self.source_sha256
             plan.targets = list(self.targets)
             plan.obligations = list(self.obligations)
@@ -66,6 +70,7 @@ class Plan(Aggregate):
     source_sha256: str
     targets: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
+    task_numbers: list[str]
     closed_on: date | None
 
     @classmethod
@@ -93,8 +98,10 @@ class Task(Aggregate):
         text: str
         targets: list[dict[str, Any]]
         obligations: list[dict[str, Any]]
+        units: list[dict[str, str]]  # as the document assigns them: name, role, kind
 
         def apply(self, task: Task) -> None:
+            task.units = list(self.units)
             task.plan_id = self.plan_id
             task.number = self.number
             task.ordinal = self.ordinal
@@ -125,7 +132,9 @@ class Task(Aggregate):
     targets: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
 
-    AMENDABLE = ("ordinal", "section", "title", "text", "targets", "obligations")
+    units: list[dict[str, str]]
+
+    AMENDABLE = ("ordinal", "section", "title", "text", "targets", "obligations", "units")
 
     @classmethod
     def register(cls, act: Act, task_id: UUID, **facts: Any) -> Task:

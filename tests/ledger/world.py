@@ -42,6 +42,7 @@ def build_world(ledger: Ledger) -> World:
         source_sha256="0" * 64,
         targets=[],
         obligations=[],
+        task_numbers=["（一）", "（二）"],
     ).stream_id
     tasks = {}
     for ordinal, number in enumerate(["（一）", "（二）"], start=1):
@@ -55,6 +56,7 @@ def build_world(ledger: Ledger) -> World:
             text=f"任务{ordinal}的全文。",
             targets=[{"indicator": "培训", "value": 20000, "measure": "人"}],
             obligations=[],
+            units=[],
         ).stream_id
     units = {}
     for name in (HR, EDU, FIN):
