@@ -44,12 +44,7 @@ def content_hash(period: str, narrative: str, metrics: dict[str, Any]) -> str:
 class Assignment(Aggregate):
     # ---- events --------------------------------------------------------------------
     class Event(Recorded):
-        """Base of this stream's events: each is remembered by id, for evidence checks."""
-
-        def mutate(self, aggregate: Any) -> Any:
-            aggregate = super().mutate(aggregate)
-            aggregate.event_types[aggregate.event_id_of(self)] = type(self).__name__
-            return aggregate
+        """Base of this stream's events."""
 
     class Assigned(RecordedCreation):
         plan_id: UUID
@@ -74,10 +69,8 @@ class Assignment(Aggregate):
             a.corrections = {}
             a.escalations = {}
             a.extensions = {}
-            a.event_types = {}
             a.reminders = 0
             a.urges = 0
-            a.event_types[a.event_id_of(self)] = "Assigned"
 
     class Reinstated(Event):
         """A withdrawn unit is put back on the task (e.g. by an amended document)."""
@@ -104,10 +97,9 @@ class Assignment(Aggregate):
         content_hash: str
 
         def apply(self, a: Assignment) -> None:
-            this = a.event_id_of(self)
-            a.reports[this] = self.period
+            a.reports[self.originator_version] = self.period
             if self.idempotency_key:
-                a.report_keys[self.idempotency_key] = (this, self.content_hash)
+                a.report_keys[self.idempotency_key] = (self.originator_version, self.content_hash)
             if a.status == NOT_STARTED:
                 a.status = IN_PROGRESS
 
@@ -120,7 +112,8 @@ class Assignment(Aggregate):
         reason: str
 
         def apply(self, a: Assignment) -> None:
-            a.corrections.setdefault(self.corrects, []).append(a.event_id_of(self))
+            corrected = a.version_of(self.corrects)
+            a.corrections.setdefault(corrected, []).append(self.originator_version)
 
     class ReminderIssued(Event):
         """提醒: before a deadline."""
@@ -156,7 +149,7 @@ class Assignment(Aggregate):
         evidence: list[UUID]
 
         def apply(self, a: Assignment) -> None:
-            a.escalations[a.event_id_of(self)] = "open"
+            a.escalations[self.originator_version] = "open"
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -165,7 +158,8 @@ class Assignment(Aggregate):
         resolved: bool
 
         def apply(self, a: Assignment) -> None:
-            a.escalations[self.escalation] = "resolved" if self.resolved else "acknowledged"
+            escalation = a.version_of(self.escalation)
+            a.escalations[escalation] = "resolved" if self.resolved else "acknowledged"
 
     class ExtensionRequested(Event):
         obligation: str
@@ -174,7 +168,7 @@ class Assignment(Aggregate):
         reason: str
 
         def apply(self, a: Assignment) -> None:
-            a.extensions[a.event_id_of(self)] = None
+            a.extensions[self.originator_version] = None
 
     class ExtensionDecided(Event):
         request: UUID
@@ -183,7 +177,7 @@ class Assignment(Aggregate):
         note: str
 
         def apply(self, a: Assignment) -> None:
-            a.extensions[self.request] = "approved" if self.approved else "refused"
+            a.extensions[a.version_of(self.request)] = "approved" if self.approved else "refused"
 
     class Completed(Event):
         """办结."""
@@ -217,17 +211,44 @@ class Assignment(Aggregate):
     role: str
     source: str
     status: str
-    reports: dict[UUID, str]  # report event id -> period
-    report_keys: dict[str, tuple[UUID, str]]  # idempotency key -> (event id, content hash)
-    corrections: dict[UUID, list[UUID]]
-    escalations: dict[UUID, str]
-    extensions: dict[UUID, str | None]
-    event_types: dict[UUID, str]
+    # Events are named by their version within the stream: small ints keep the state
+    # cheap to copy (the repository cache deep-copies it on every command); their
+    # public ids (uuid5 of stream and version) are computed only when asked for.
+    reports: dict[int, str]  # report version -> period
+    report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, content hash)
+    corrections: dict[int, list[int]]  # report version -> correction versions
+    escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
+    extensions: dict[int, str | None]  # request version -> None | approved | refused
     reminders: int
     urges: int
 
-    def event_id_of(self, event: Recorded | RecordedCreation) -> UUID:
-        return event_id(self.id, event.originator_version)
+    def __deepcopy__(self, memo: dict[int, Any]) -> Assignment:
+        """A copy for the repository cache, made knowing the state's shape.
+
+        Every value is immutable except the few containers copied here, so this is
+        several times faster than the generic ``copy.deepcopy`` walk.
+        """
+        clone = object.__new__(type(self))
+        state = dict(self.__dict__)
+        for name in ("reports", "report_keys", "escalations", "extensions"):
+            state[name] = dict(state[name])
+        state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
+        state["_pending_events"] = list(state["_pending_events"])
+        clone.__dict__.update(state)
+        return clone
+
+    def event_id_at(self, version: int) -> UUID:
+        return event_id(self.id, version)
+
+    def version_of(self, event: UUID) -> int | None:
+        """The version of this stream's event with public id ``event``, if it is one."""
+        for version in range(self.version, 0, -1):
+            if event_id(self.id, version) == event:
+                return version
+        return None
+
+    def report_ids(self) -> dict[UUID, str]:
+        return {self.event_id_at(v): period for v, period in self.reports.items()}
 
     def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
         self.trigger_event(event_class, **act.event_fields(), **fields)
@@ -304,7 +325,7 @@ class Assignment(Aggregate):
         if key is not None and key in self.report_keys:
             earlier, earlier_digest = self.report_keys[key]
             if earlier_digest == digest:
-                return earlier, False
+                return self.event_id_at(earlier), False
             raise IdempotencyConflict(
                 f"idempotency key {key!r} was already used for a different report",
                 field="idempotency_key",
@@ -329,7 +350,7 @@ class Assignment(Aggregate):
         metrics: dict[str, Any] | None,
         reason: str,
     ) -> UUID:
-        if corrects not in self.reports:
+        if self.version_of(corrects) not in self.reports:
             raise UnknownEvent(
                 f"event {corrects} is not a progress report of {self.unit_name} "
                 f"on task {self.task_number}",
@@ -358,7 +379,7 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...],
     ) -> UUID:
         self._require_open(action)
-        unknown = [str(e) for e in evidence if e not in self.event_types]
+        unknown = [str(e) for e in evidence if self.version_of(e) is None]
         if unknown:
             raise UnknownEvent(
                 f"evidence {', '.join(unknown)} is not an event of this assignment",
@@ -423,7 +444,7 @@ class Assignment(Aggregate):
     def acknowledge_escalation(
         self, act: Act, escalation: UUID, platform_reference: str, note: str, resolved: bool
     ) -> UUID:
-        state = self.escalations.get(escalation)
+        state = self.escalations.get(self.version_of(escalation) or 0)
         if state is None:
             raise UnknownEvent(
                 f"event {escalation} is not an escalation of this assignment", field="escalation"
@@ -459,11 +480,12 @@ class Assignment(Aggregate):
     def decide_extension(
         self, act: Act, request: UUID, approved: bool, new_due_on: date | None, note: str
     ) -> UUID:
-        if request not in self.extensions:
+        version = self.version_of(request)
+        if version not in self.extensions:
             raise UnknownEvent(
                 f"event {request} is not an extension request of this assignment", field="request"
             )
-        if self.extensions[request] is not None:
+        if self.extensions[version] is not None:
             raise ActionNotAllowed(f"extension request {request} was already decided")
         return self._emit(
             self.ExtensionDecided,

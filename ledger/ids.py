@@ -7,6 +7,7 @@ that the ledger recognises as "already there".
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 # Fixed forever: changing it would change every id in every store.
@@ -37,6 +38,10 @@ def cycle_id(kind: str, period: str, scope: str = "") -> UUID:
     return _key("cycle", kind, period, scope)
 
 
+@lru_cache(maxsize=65536)
 def event_id(stream: UUID, version: int) -> UUID:
-    """The id by which corrections, escalations and the audit trail name one event."""
+    """The id by which corrections, escalations and the audit trail name one event.
+
+    Cached: commands look ids up by scanning a stream's versions.
+    """
     return _key("event", stream, version)

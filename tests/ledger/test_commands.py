@@ -82,7 +82,7 @@ def test_progress_report_moves_status_and_is_idempotent(ledger: Ledger) -> None:
         )
     state = ledger.get_assignment(assignment)
     assert state.status == "in_progress"
-    assert state.reports == {first.event_id: "2026-Q2"}
+    assert state.report_ids() == {first.event_id: "2026-Q2"}
     reported = events_of(ledger, assignment)[-1]
     assert isinstance(reported, Assignment.ProgressReported)
     assert (reported.period, reported.metrics, reported.actor_role) == (
@@ -146,7 +146,9 @@ def test_correction_names_the_report_and_keeps_it(ledger: Ledger) -> None:
     assert events[-2].narrative == "培训800人"  # the original stays
     assert isinstance(events[-1], Assignment.ProgressCorrected)
     assert events[-1].corrects == report.event_id
-    assert ledger.get_assignment(assignment).corrections == {report.event_id: [fix.event_id]}
+    state = ledger.get_assignment(assignment)
+    assert state.version_of(report.event_id) == 2 and state.version_of(fix.event_id) == 3
+    assert state.corrections == {2: [3]}
     with pytest.raises(UnknownEvent):
         ledger.correct_progress(world.liaison(EDU), assignment, uuid4(), "x", {}, "y")
     # correcting with another event's id (not a report) is refused too
@@ -178,7 +180,7 @@ def test_reminder_urge_escalation_and_acknowledgement(ledger: Ledger) -> None:
     ledger.acknowledge_escalation(platform, assignment, escalation.event_id, "SUP-1", "收到")
     state = ledger.get_assignment(assignment)
     assert (state.reminders, state.urges) == (1, 1)
-    assert state.escalations == {escalation.event_id: "acknowledged"}
+    assert state.escalations == {state.version_of(escalation.event_id): "acknowledged"}
     ledger.acknowledge_escalation(
         platform, assignment, escalation.event_id, "SUP-1", "已办结", resolved=True
     )
@@ -279,3 +281,27 @@ def test_records_to_dict_is_plain_json(ledger: Ledger) -> None:
     assert record["type"] == "ProgressReported" and record["stream_type"] == "Assignment"
     assert record["data"]["metrics"] == {"培训": 1.5}
     assert record["business_date"] == "2026-07-01" and record["actor_role"] == "liaison"
+
+
+def test_a_stale_cache_in_another_process_never_decides_wrongly(
+    ledger: Ledger, store_config
+) -> None:
+    """Two applications on one store, each with its own aggregate cache."""
+    from ledger.application import open_ledger
+
+    world = build_world(ledger)
+    other = open_ledger(store_config, clock=ledger.clock)
+    assignment = world.assignments[("（一）", HR)]
+    other.report_progress(world.liaison(), assignment, "2026-06", "warms the cache")
+    # this process withdraws; the other's cached copy still says in progress
+    ledger.withdraw(world.office(), assignment, "调整")
+    with pytest.raises(ActionNotAllowed, match="withdrawn"):
+        other.report_progress(world.liaison(), assignment, "2026-06", "stale write")
+    # and the reverse: the other caches "withdrawn", this one reinstates
+    ledger.assign(world.office(), world.task_one, world.units[HR], "lead")
+    receipt = other.report_progress(world.liaison(), assignment, "2026-06", "after reinstating")
+    assert receipt.created
+    assert ledger.get_assignment(assignment).status == "in_progress"
+    versions = [e.originator_version for e in ledger.repository.event_store.get(assignment)]
+    assert versions == list(range(1, len(versions) + 1))
+    other.close()
