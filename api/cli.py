@@ -11,19 +11,27 @@ import argparse
 import getpass
 import json
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NoReturn
+from uuid import UUID
 
+from api.tables import clip, figure, pad, render
+from ledger import ids
 from ledger.acts import Act
 from ledger.application import Ledger, LedgerRecord, open_ledger
+from ledger.calendar import ChineseCalendar
 from ledger.clock import BUSINESS_TZ, SystemClock
 from ledger.errors import LedgerError
 from ledger.store import StoreConfig, configured_store, parse_database_url
+from projections import queries
+from projections.db import ReadStore
+from projections.projector import Projector
+from projections.tables import PROJECTIONS
 from projections.trail import TrailFilter, audit_trail
+from projections.views import open_view
 
 EXIT_USER_ERROR = 2
 
@@ -83,6 +91,7 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     config = _store(args)
     ledger = open_ledger(config, create_tables=True)
     ledger.close()
+    ReadStore(config, create_tables=True).close()
     print(f"ledger store ready at {config.display}")
     return 0
 
@@ -152,39 +161,212 @@ def preview_table(parsed: Any) -> str:
     for target in parsed.targets:
         lines.append(f"  plan target: {target.text}")
     lines.append("")
-    lines.append(f"{_pad('number', 10)} {_pad('title', 34)} {_pad('lead', 34)}  co  targets")
+    lines.append(f"{pad('number', 10)} {pad('title', 34)} {pad('lead', 34)}  co  targets")
     for task in parsed.tasks:
         lead = "、".join(task.lead) or "-"
         targets = "; ".join(
-            f"{t.indicator} {t.comparator} {_figure(t.value)} {t.measure}" for t in task.targets
+            f"{t.indicator} {t.comparator} {figure(t.value)} {t.measure}" for t in task.targets
         )
         lines.append(
-            f"{_pad(task.number, 10)} {_pad(_clip(task.title, 34), 34)} "
-            f"{_pad(_clip(lead, 34), 34)} {len(task.co_units):>3}  {targets}"
+            f"{pad(task.number, 10)} {pad(clip(task.title, 34), 34)} "
+            f"{pad(clip(lead, 34), 34)} {len(task.co_units):>3}  {targets}"
         )
     lines.append(f"{len(parsed.tasks)} tasks, {len(parsed.obligations)} reporting duties")
     return "\n".join(lines)
 
 
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def _read_store(args: argparse.Namespace) -> ReadStore:
+    config = _store(args)
+    return ReadStore(config, create_tables=config.backend == "sqlite")
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+def _calendar() -> ChineseCalendar:
+    return ChineseCalendar()
 
 
-def _clip(text: str, width: int) -> str:
-    if _width(text) <= width:
-        return text
-    while _width(text) > width - 1:
-        text = text[:-1]
-    return text + "…"
+def cmd_progress(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    store = _read_store(args)
+    Projector(ledger, store, _calendar()).catch_up()
+    plans = queries.resolve_plan(store, args.plan)
+    if len(plans) > 1:
+        raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
+    unit = queries.resolve_unit(store, args.unit)
+    task_id = ids.task_id(UUID(plans[0]["plan_id"]), args.task.strip())
+    assignment = ledger.assignment_of(task_id, UUID(unit["unit_id"]))
+    receipt = ledger.report_progress(
+        Act.by(ledger.clock, _operator(), "office", business_date=args.business_date),
+        assignment.id,
+        args.period,
+        args.narrative,
+        dict(args.value or []),
+        args.idempotency_key,
+    )
+    Projector(ledger, store, _calendar()).catch_up()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "event_id": str(receipt.event_id),
+                    "assignment_id": str(assignment.id),
+                    "position": receipt.position,
+                    "created": receipt.created,
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif receipt.created:
+        print(
+            f"recorded {unit['name']} on {args.task} for {args.period} "
+            f"(event {receipt.event_id}, ledger position {receipt.position})"
+        )
+    else:
+        print(f"already recorded with this idempotency key (event {receipt.event_id})")
+    return 0
 
 
-def _figure(value: float) -> str:
-    return f"{value:,}" if float(value).is_integer() else f"{value:g}"
+REPORT_COLUMNS = {
+    "responsibilities": [
+        ("plan_title", "plan", 16),
+        ("task_number", "task", 8),
+        ("task_title", "title", 22),
+        ("unit_name", "unit", 26),
+        ("role", "role", 4),
+        ("status", "status", 11),
+        ("last_report_period", "last report", 11),
+        ("next_period", "next", 9),
+        ("next_due_on", "due", 10),
+    ],
+    "overdue": [
+        ("working_days_late", "working days", 12),
+        ("unit_name", "unit", 26),
+        ("task_number", "task", 8),
+        ("rule", "obligation", 24),
+        ("period", "period", 8),
+        ("effective_due_on", "due", 10),
+        ("plan_title", "plan", 16),
+    ],
+    "targets": [
+        ("light", "light", 6),
+        ("task_number", "task", 8),
+        ("indicator", "indicator", 22),
+        ("comparator", "", 2),
+        ("target", "target", 14),
+        ("measure", "measure", 4),
+        ("actual", "actual", 14),
+        ("percent", "% done", 7),
+        ("expected_percent", "% expected", 10),
+    ],
+    "scorecard": [
+        ("unit", "unit", 26),
+        ("reports_due", "due", 5),
+        ("reports_made", "made", 5),
+        ("on_time_rate", "on time", 7),
+        ("average_lateness", "avg late", 8),
+        ("overdue", "overdue", 7),
+        ("reminders", "reminders", 9),
+        ("urges", "urges", 5),
+        ("escalations", "escalations", 11),
+    ],
+}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    store = _read_store(args)
+    calendar = _calendar()
+    with open_view(ledger, store, calendar, as_of=args.as_of, position=args.position) as view:
+        kind = args.report
+        if kind == "responsibilities":
+            rows = queries.responsibilities(view, unit=args.unit, task=args.task, plan=args.plan)
+        elif kind == "overdue":
+            rows = queries.overdue(view, calendar, unit=args.unit)
+        elif kind == "targets":
+            rows = queries.target_progress(view, calendar=calendar)
+        else:
+            rows = queries.scorecard(view, calendar)
+        header = {
+            "report": kind,
+            "as_of": view.as_of.isoformat(),
+            "position": view.position,
+            "calendar_warnings": calendar.warnings_for({view.as_of.year}),
+        }
+    if args.json:
+        print(json.dumps({**header, "rows": rows}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{kind} as of {header['as_of']}, ledger position {header['position']}: {len(rows)} rows")
+    for warning in header["calendar_warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if rows:
+        print(render(rows, REPORT_COLUMNS[kind]))
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    store = _read_store(args)
+    names = [args.projection] if args.projection else None
+    stats = Projector(ledger, store, _calendar()).rebuild(
+        names, batch_size=args.batch_size, progress=_progress_bar
+    )
+    print(file=sys.stderr)
+    print(
+        f"rebuilt {', '.join(names or PROJECTIONS)}: {stats.applied} events in "
+        f"{stats.seconds:.1f}s ({stats.rate:,.0f} events/s), position {stats.position}"
+        + (f", {stats.unknown} unknown events skipped" if stats.unknown else "")
+    )
+    return 0
+
+
+def _progress_bar(stats: Any, head: int) -> None:
+    done = stats.position
+    fraction = done / head if head else 1.0
+    rate = stats.rate
+    eta = (head - done) / rate if rate else 0.0
+    bar = "#" * int(30 * fraction)
+    sys.stderr.write(
+        f"\r[{bar:<30}] {done:,}/{head:,} events  {rate:,.0f} events/s  ETA {eta:,.0f}s "
+    )
+    sys.stderr.flush()
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    ledger = _open(args)
+    store = _read_store(args)
+    projector = Projector(ledger, store, _calendar())
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    print(
+        f"projecting {_store(args).display} (positions {store.positions()}); stop with Ctrl-C",
+        flush=True,
+    )
+    projector.run_forever(stop, poll_seconds=args.poll, batch_size=args.batch_size or 1000)
+    return 0
+
+
+def _metric(text: str) -> tuple[str, int | float]:
+    name, sep, number = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=NUMBER")
+    try:
+        value: int | float = int(number)
+    except ValueError:
+        try:
+            value = float(number)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{number!r} in {text!r} is not a number") from None
+    return name.strip(), value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _line(record: LedgerRecord) -> str:
@@ -258,6 +440,51 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
     importer.add_argument("--json", action="store_true", help="print the parsed plan as JSON")
     importer.set_defaults(handler=cmd_import_plan)
+
+    progress = commands.add_parser("progress", help="post a progress report for a unit")
+    progress.add_argument("--plan", required=True, help="document number or part of the title")
+    progress.add_argument("--task", required=True, help="task number as printed")
+    progress.add_argument("--unit", required=True, help="unit name or alias")
+    progress.add_argument("--period", required=True, help="2026-06, 2026-Q2, 2026-H1 or 2026")
+    progress.add_argument("--narrative", required=True, help="what was done")
+    progress.add_argument(
+        "--value",
+        action="append",
+        type=_metric,
+        metavar="NAME=NUMBER",
+        help="a figure, named as the target's indicator (repeatable)",
+    )
+    progress.add_argument("--idempotency-key", help="the same key again records nothing")
+    progress.add_argument("--business-date", type=_date,
+                          help="the day the report counts for (default today), e.g. the "
+                          "date on a report received on paper")
+    progress.add_argument("--json", action="store_true")
+    progress.set_defaults(handler=cmd_progress)
+
+    report = commands.add_parser("report", help="responsibility list, overdue, targets, scores")
+    report.add_argument("report", choices=list(REPORT_COLUMNS))
+    report.add_argument("--as-of", type=_date, help="business date evaluated (default today)")
+    report.add_argument(
+        "--position",
+        type=_non_negative,
+        help="knowledge cut-off: only events up to this ledger position",
+    )
+    report.add_argument("--unit", help="unit name or alias")
+    report.add_argument("--task", help="task number as printed")
+    report.add_argument("--plan", help="document number or part of the title")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=cmd_report)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild read models from the ledger")
+    rebuild.add_argument("--projection", choices=list(PROJECTIONS))
+    rebuild.add_argument("--batch-size", type=_non_negative, default=2000)
+    rebuild.set_defaults(handler=cmd_rebuild)
+
+    project = commands.add_parser("project", help="keep the read models up to date (runs)")
+    project.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
+    project.add_argument("--batch-size", type=_non_negative, default=1000,
+                         help="events per transaction")
+    project.set_defaults(handler=cmd_project)
     return parser
 
 

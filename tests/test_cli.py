@@ -103,3 +103,102 @@ def test_mistakes_are_one_line_and_exit_2(tmp_path: Path, args, url, message) ->
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reports_after_importing_both_seeds(store_config: StoreConfig, tmp_path: Path) -> None:
+    """Issue 5's 'done when', as an operator types it."""
+    from tests.conftest import SEEDS
+
+    url = url_of(store_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    for seed in sorted(SEEDS.glob("*.txt")):
+        assert run(["import-plan", str(seed)], tmp_path, url).returncode == 0
+    posted = run(
+        [
+            "progress",
+            "--plan",
+            "稳岗扩容",
+            "--task",
+            "（十一）",
+            "--unit",
+            "人力资源和社会保障厅",
+            "--period",
+            "2026-Q2",
+            "--narrative",
+            "创业培训8000人",
+            "--value",
+            "创业培训=8000",
+            "--business-date",
+            "2026-07-03",
+            "--json",
+        ],
+        tmp_path,
+        url,
+    )
+    assert posted.returncode == 0, posted.stderr
+    assert json.loads(posted.stdout)["created"] is True
+
+    listed = run(
+        ["report", "responsibilities", "--unit", "人力资源和社会保障厅", "--json"], tmp_path, url
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)["rows"]
+    assert len(rows) == 31 and {r["role"] for r in rows} == {"lead", "co"}
+    human = run(["report", "responsibilities", "--unit", "人力资源社会保障厅"], tmp_path, url)
+    assert "（十一）" in human.stdout and "lead" in human.stdout
+
+    late = run(["report", "overdue", "--as-of", "2026-07-20", "--json"], tmp_path, url)
+    overdue = json.loads(late.stdout)
+    assert overdue["as_of"] == "2026-07-20"
+    owing = {
+        (r["unit_name"], r["task_number"]) for r in overdue["rows"] if r["period"] == "2026-Q2"
+    }
+    assert ("自治区人力资源社会保障厅", "（一）") in owing
+    assert ("自治区人力资源社会保障厅", "（十一）") not in owing
+
+    for kind in ("targets", "scorecard"):
+        result = run(["report", kind, "--as-of", "2026-07-20"], tmp_path, url)
+        assert result.returncode == 0, result.stderr
+    rebuilt = run(["rebuild"], tmp_path, url)
+    assert rebuilt.returncode == 0 and "events/s" in rebuilt.stdout
+    again = run(["report", "overdue", "--as-of", "2026-07-20", "--json"], tmp_path, url)
+    assert json.loads(again.stdout)["rows"] == overdue["rows"]
+
+    wrong = run(
+        [
+            "progress",
+            "--plan",
+            "稳岗扩容",
+            "--task",
+            "（十一）",
+            "--unit",
+            "无此单位",
+            "--period",
+            "2026-Q2",
+            "--narrative",
+            "x",
+        ],
+        tmp_path,
+        url,
+    )
+    assert wrong.returncode == 2 and "no unit is known" in wrong.stderr
+    bad_value = run(
+        [
+            "progress",
+            "--plan",
+            "稳岗扩容",
+            "--task",
+            "（十一）",
+            "--unit",
+            "教育厅",
+            "--period",
+            "2026-Q2",
+            "--narrative",
+            "x",
+            "--value",
+            "a=many",
+        ],
+        tmp_path,
+        url,
+    )
+    assert bad_value.returncode == 2 and "is not a number" in bad_value.stderr

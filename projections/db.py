@@ -1,0 +1,163 @@
+"""The read-model store: tables beside the events, and a tracking position per projection.
+
+Built on eventsourcing's tracking recorders (``SQLiteTrackingRecorder``,
+``PostgresTrackingRecorder``) so the position of each projection is stored with the
+single-row tracking upsert that refuses to go backwards: a batch of read-model changes
+and its tracking row commit in one transaction, so an event is applied exactly once
+even if the process dies mid-batch.
+
+The SQL is written once, with ``?`` placeholders and ``{s}`` for the schema prefix; this
+module adapts it to each database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from ledger.errors import StoreUnavailable
+from ledger.store import StoreConfig
+from projections.tables import INDEXES, PROJECTIONS
+
+TRACKING_NAME = "taskledger_rm"  # environment name: PostgreSQL table taskledger_rm_tracking
+Statement = tuple[str, Sequence[Any]]
+
+
+def _schema_prefix(config: StoreConfig) -> str:
+    return f'"{config.pg_schema}".' if config.backend == "postgres" and config.pg_schema else ""
+
+
+def _ddl(config: StoreConfig, names: Sequence[str] | None = None) -> list[str]:
+    prefix = _schema_prefix(config)
+    statements = [
+        ddl.format(s=prefix)
+        for projection, tables in PROJECTIONS.items()
+        if names is None or projection in names
+        for _, ddl in tables
+    ]
+    statements += [index.format(s=prefix) for index in INDEXES]
+    return statements
+
+
+class _SQLiteReadModels(SQLiteTrackingRecorder):
+    config: StoreConfig
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *_ddl(self.config)]
+
+
+class _PostgresReadModels(PostgresTrackingRecorder):
+    config: StoreConfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from psycopg.sql import SQL  # only PostgreSQL stores need psycopg
+
+        super().__init__(*args, **kwargs)
+        # the PostgreSQL recorders keep their DDL as psycopg SQL objects
+        self.sql_create_statements.extend(SQL(ddl) for ddl in _ddl(self.config))
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class ReadStore:
+    """Read-model tables and their tracking positions, on SQLite or PostgreSQL."""
+
+    def __init__(self, config: StoreConfig, *, create_tables: bool = False) -> None:
+        self.config = config
+        self.postgres = config.backend == "postgres"
+        self.prefix = _schema_prefix(config)
+        env = Environment(TRACKING_NAME, config.eventsourcing_env(create_tables=create_tables))
+        base = _PostgresReadModels if self.postgres else _SQLiteReadModels
+        recorder_class = type(base.__name__, (base,), {"config": config})
+        try:
+            factory = InfrastructureFactory.construct(env)
+            self.recorder = factory.tracking_recorder(recorder_class)  # type: ignore[arg-type]
+        except Exception as error:  # the driver's own error types differ per backend
+            raise StoreUnavailable(f"cannot open the read models: {error}") from None
+        self._sql_cache: dict[str, str] = {}
+
+    # ---- SQL adaptation --------------------------------------------------------------
+    def sql(self, text: str) -> str:
+        cached = self._sql_cache.get(text)
+        if cached is None:
+            cached = text.replace("{s}", self.prefix)
+            if self.postgres:
+                cached = _PLACEHOLDER.sub("%s", cached.replace("%", "%%"))
+            self._sql_cache[text] = cached
+        return cached
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def query(self, text: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(text), tuple(params))
+            return [dict(row) for row in cursor.fetchall()]
+
+    def scalar(self, text: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(text, params)
+        return next(iter(rows[0].values())) if rows else None
+
+    # ---- tracking ----------------------------------------------------------------------
+    def position(self, projection: str) -> int:
+        return self.recorder.max_tracking_id(projection) or 0
+
+    def positions(self) -> dict[str, int]:
+        return {name: self.position(name) for name in PROJECTIONS}
+
+    def apply(self, statements: list[Statement], trackings: list[Tracking]) -> None:
+        """Run the statements and record the new positions, in one transaction.
+
+        Consecutive statements with the same SQL go through ``executemany``, which
+        psycopg pipelines: order is kept, round trips are not paid per row.
+        """
+        with self.transaction(commit=True) as cursor:
+            run: list[Sequence[Any]] = []
+            current: str | None = None
+            for text, params in statements:
+                if text != current and run:
+                    self._run(cursor, current, run)  # type: ignore[arg-type]
+                    run = []
+                current = text
+                run.append(tuple(params))
+            if run:
+                self._run(cursor, current, run)  # type: ignore[arg-type]
+            for tracking in trackings:
+                # the library's own upsert, on our cursor: same transaction as the rows
+                self.recorder._insert_tracking(cursor, tracking)
+
+    def _run(self, cursor: Any, text: str, rows: list[Sequence[Any]]) -> None:
+        # One executemany per run of identical statements: psycopg pipelines it (one
+        # round trip per batch, not per row); sqlite3 loops in C. Tried and dropped:
+        # multi-row VALUES on PostgreSQL (psycopg re-parses long statements in Python;
+        # through a RawCursor it was no faster: index upkeep on the server dominates).
+        cursor.executemany(self.sql(text), rows)
+
+    def reset(self, names: Sequence[str]) -> None:
+        """Empty the named projections' tables and forget their positions (for rebuild)."""
+        with self.transaction(commit=True) as cursor:
+            for name in names:
+                for table, _ in PROJECTIONS[name]:
+                    cursor.execute(self.sql(f"DELETE FROM {{s}}{table}"))
+                tracking_table = (
+                    f'{self.prefix}"{self.recorder.tracking_table_name}"'
+                    if self.postgres
+                    else "tracking"
+                )
+                cursor.execute(
+                    self.sql(f"DELETE FROM {tracking_table} WHERE application_name = ?"),
+                    (name,),
+                )
+
+    def close(self) -> None:
+        self.recorder.datastore.close()

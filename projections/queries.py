@@ -1,0 +1,439 @@
+"""The questions the office asks, answered from the read models.
+
+Every function takes a :class:`~projections.views.View` (tables plus the business date
+and ledger position they stand for) and returns plain JSON-able rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledger.calendar import WorkingDayCalendar
+from ledger.errors import UnknownTask, UnknownUnit
+from ledger.obligations import evaluate_obligation
+from ledger.periods import Period
+from ledger.units import UnitRegistry
+from projections.db import ReadStore
+from projections.views import View
+
+ADDITIVE_MEASURES = {"人", "人次", "个", "家", "户", "元", "万元", "亿元"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Traffic-light thresholds for target progress (percentage points).
+
+    green: actual % of target >= expected % by elapsed time;
+    yellow: behind, but by less than ``yellow_within`` points;
+    red: behind by ``yellow_within`` points or more, or an obligation on the task is overdue.
+    """
+
+    yellow_within: float = 10.0
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+# ---- looking things up -----------------------------------------------------------------
+def resolve_unit(store: ReadStore, name: str, registry: UnitRegistry | None = None) -> dict:
+    """A unit by canonical name or any alias (the registry knows spellings)."""
+    cleaned = name.strip()
+    candidates = [cleaned]
+    known = (registry or UnitRegistry.load_default()).resolve(cleaned)
+    if known is not None:
+        candidates.insert(0, known.name)
+    for candidate in candidates:
+        rows = store.query(
+            "SELECT u.unit_id, u.name, u.kind FROM {s}rm_unit_names n "
+            "JOIN {s}rm_units u ON u.unit_id = n.unit_id WHERE n.name = ?",
+            [candidate],
+        )
+        if rows:
+            return rows[0]
+    raise UnknownUnit(f"no unit is known as {name!r}", field="unit")
+
+
+def resolve_plan(store: ReadStore, reference: str | None) -> list[dict]:
+    plans = store.query("SELECT plan_id, title, doc_number, natural_key FROM {s}rm_plans")
+    if not reference:
+        return plans
+    chosen = [
+        p
+        for p in plans
+        if reference in (p["plan_id"], p["doc_number"], p["natural_key"])
+        or reference in p["title"]
+        or (p["doc_number"] and reference in p["doc_number"])
+    ]
+    if not chosen:
+        from ledger.errors import UnknownPlan
+
+        raise UnknownPlan(f"no plan matches {reference!r}", field="plan")
+    return chosen
+
+
+# ---- responsibility list (责任清单) ------------------------------------------------------
+def responsibilities(
+    view: View,
+    *,
+    unit: str | None = None,
+    task: str | None = None,
+    plan: str | None = None,
+) -> list[dict[str, Any]]:
+    """Who is on which task in which role, its status, last report and next obligation."""
+    store = view.store
+    where, params = ["1 = 1"], []
+    if unit:
+        found = resolve_unit(store, unit)
+        where.append("a.unit_id = ?")
+        params.append(found["unit_id"])
+    if task:
+        where.append("a.task_number = ?")
+        params.append(task.strip())
+    plan_ids = [p["plan_id"] for p in resolve_plan(store, plan)] if plan else None
+    rows = store.query(
+        "SELECT a.assignment_id, a.plan_id, p.title AS plan_title, a.task_id, a.task_number, "
+        "t.ordinal, t.title AS task_title, a.unit_id, a.unit_name, a.role, a.status, "
+        "a.reports, a.last_report_period, a.last_report_on, a.reminders, a.urges, "
+        "a.escalations FROM {s}rm_assignments a "
+        "JOIN {s}rm_tasks t ON t.task_id = a.task_id JOIN {s}rm_plans p ON p.plan_id = a.plan_id "
+        f"WHERE {' AND '.join(where)} ORDER BY p.title, t.ordinal, "
+        "CASE a.role WHEN 'lead' THEN 0 ELSE 1 END, a.unit_name",
+        params,
+    )
+    if plan_ids is not None:
+        rows = [r for r in rows if r["plan_id"] in plan_ids]
+    if task and not rows:
+        raise UnknownTask(f"no task numbered {task!r} has units", field="task")
+    nexts = _next_obligations(store, [r["assignment_id"] for r in rows])
+    for row in rows:
+        upcoming = nexts.get(row["assignment_id"])
+        row["next_obligation"] = upcoming["rule"] if upcoming else None
+        row["next_period"] = upcoming["period"] if upcoming else None
+        row["next_due_on"] = upcoming["due_on"] if upcoming else None
+    return rows
+
+
+def _next_obligations(store: ReadStore, assignment_ids: list[str]) -> dict[str, dict]:
+    """The earliest report each assignment still owes (due date, extension applied)."""
+    if not assignment_ids:
+        return {}
+    found: dict[str, dict] = {}
+    for chunk in _chunks(assignment_ids, 400):
+        marks = ", ".join("?" for _ in chunk)
+        for row in store.query(
+            "SELECT assignment_id, rule, period, COALESCE(extended_to, due_on) AS due_on "
+            f"FROM {{s}}rm_obligations WHERE assignment_id IN ({marks}) "
+            "AND first_report_position IS NULL AND void_position IS NULL "
+            "ORDER BY assignment_id, due_on, rule",
+            chunk,
+        ):
+            found.setdefault(row["assignment_id"], row)
+    return found
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+# ---- obligations and overdue (逾期) ------------------------------------------------------
+def obligations(
+    view: View,
+    calendar: WorkingDayCalendar,
+    *,
+    unit: str | None = None,
+    only_overdue: bool = False,
+) -> list[dict[str, Any]]:
+    """Every obligation whose period has begun by the as-of date, with its status."""
+    store, day = view.store, view.as_of.isoformat()
+    where = ["o.period_start <= ?", "o.void_position IS NULL"]
+    params: list[Any] = [day]
+    if only_overdue:
+        # cheap pre-filter on the partial index; exact status is computed below
+        where += ["o.first_report_position IS NULL", "COALESCE(o.extended_to, o.due_on) < ?"]
+        params.append(day)
+    if unit:
+        where.append("o.unit_id = ?")
+        params.append(resolve_unit(store, unit)["unit_id"])
+    rows = store.query(
+        "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, o.extended_by, "
+        "o.first_report_id, o.first_report_on, o.task_number, a.unit_name, a.unit_id, "
+        "a.role, a.plan_id, p.title AS plan_title FROM {s}rm_obligations o "
+        "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
+        "JOIN {s}rm_plans p ON p.plan_id = o.plan_id "
+        f"WHERE {' AND '.join(where)}",
+        params,
+    )
+    result = []
+    for row in rows:
+        status = evaluate_obligation(
+            date.fromisoformat(row["due_on"]),
+            view.as_of,
+            calendar,
+            submitted_on=_day(row["first_report_on"]),
+            extended_to=_day(row["extended_to"]),
+        )
+        if only_overdue and status.status != "overdue":
+            continue
+        row["status"] = status.status
+        row["working_days_late"] = status.days_late
+        row["effective_due_on"] = status.due_on.isoformat()
+        result.append(row)
+    result.sort(
+        key=lambda r: (
+            -r["working_days_late"],
+            r["effective_due_on"],
+            r["unit_name"],
+            r["task_number"],
+            r["rule"],
+        )
+    )
+    return result
+
+
+def overdue(view: View, calendar: WorkingDayCalendar, *, unit: str | None = None) -> list[dict]:
+    """Reports owed and not made as of the date, most severe (most working days) first."""
+    return obligations(view, calendar, unit=unit, only_overdue=True)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+# ---- target progress ---------------------------------------------------------------------
+def target_progress(
+    view: View,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    calendar: WorkingDayCalendar | None = None,
+) -> list[dict[str, Any]]:
+    """Each quantitative target: latest values, aggregate, % done, % expected, light.
+
+    Convention: a unit reports, under the target's indicator name, the value it has
+    reached so far in the target's window (the year for per-year targets, the whole
+    span for cumulative ones). Additive measures sum across units; rates (%) take the
+    lead unit's latest value.
+    """
+    store = view.store
+    tasks = store.query(
+        "SELECT t.task_id, t.number, t.ordinal, t.title, t.targets, t.plan_id, "
+        "p.title AS plan_title FROM {s}rm_tasks t JOIN {s}rm_plans p ON p.plan_id = t.plan_id "
+        "ORDER BY p.title, t.ordinal"
+    )
+    late_tasks = (
+        {(r["plan_id"], r["task_number"]) for r in overdue(view, calendar) if calendar}
+        if calendar
+        else set()
+    )
+    reports = store.query(
+        "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, r.metrics, "
+        "a.role, a.unit_name FROM {s}rm_reports r "
+        "JOIN {s}rm_assignments a ON a.assignment_id = r.assignment_id ORDER BY r.position"
+    )
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for report in reports:
+        report["metrics"] = json.loads(report["metrics"])
+        by_task[report["task_id"]].append(report)
+    result = []
+    for task in tasks:
+        for target in json.loads(task["targets"]):
+            row = _progress_of(target, by_task.get(task["task_id"], []), view.as_of, thresholds)
+            if (task["plan_id"], task["number"]) in late_tasks:
+                row["light"] = "red"
+                row["overdue_obligations"] = True
+            row.update(
+                plan_title=task["plan_title"], task_number=task["number"], task_title=task["title"]
+            )
+            result.append(row)
+    return result
+
+
+def _window(target: dict, as_of: date) -> tuple[date, date]:
+    period = target.get("period") or {}
+    start = date.fromisoformat(period["from"]) if period.get("from") else date(as_of.year, 1, 1)
+    end = date.fromisoformat(period["to"]) if period.get("to") else date(as_of.year, 12, 31)
+    if period.get("per") == "year":
+        year = min(max(as_of.year, start.year), end.year)
+        start, end = date(year, 1, 1), date(year, 12, 31)
+    return start, end
+
+
+def _progress_of(target: dict, reports: list[dict], as_of: date, thresholds: Thresholds) -> dict:
+    indicator = target["indicator"]
+    start, end = _window(target, as_of)
+    latest: dict[str, dict] = {}
+    for report in reports:
+        if indicator not in report["metrics"]:
+            continue
+        period = Period.parse(report["period"])
+        if period.end < start or period.start > end:
+            continue
+        previous = latest.get(report["unit_id"])
+        if previous is None or (period.end, report["position"]) >= (
+            Period.parse(previous["period"]).end,
+            previous["position"],
+        ):
+            latest[report["unit_id"]] = report
+    values = [
+        {
+            "unit": r["unit_name"],
+            "role": r["role"],
+            "period": r["period"],
+            "value": r["metrics"][indicator],
+        }
+        for r in latest.values()
+    ]
+    additive = target.get("measure") in ADDITIVE_MEASURES
+    if not values:
+        actual = None
+    elif additive:
+        actual = sum(v["value"] for v in values)
+    else:
+        leads = [v for v in values if v["role"] == "lead"] or values
+        actual = leads[0]["value"]
+    goal = float(target["value"])
+    comparator = target.get("comparator", ">=")
+    span = max((end - start).days, 1)
+    elapsed = min(max((as_of - start).days, 0), span)
+    expected = 100.0 * elapsed / span if comparator == ">=" else 100.0
+    if actual is None:
+        percent = 0.0 if comparator == ">=" else None
+    elif comparator == ">=":
+        percent = 100.0 * actual / goal if goal else 100.0
+    elif comparator == "<=":
+        percent = 100.0 if actual <= goal else 100.0 * goal / actual
+    else:  # about: within 5% of the value counts as reached
+        percent = (
+            100.0
+            if goal and abs(actual - goal) <= 0.05 * abs(goal)
+            else (100.0 * min(actual, goal) / max(actual, goal) if goal and actual else 0.0)
+        )
+    if percent is None:
+        light = "yellow"
+    elif percent >= expected:
+        light = "green"
+    elif expected - percent < thresholds.yellow_within:
+        light = "yellow"
+    else:
+        light = "red"
+    return {
+        "indicator": indicator,
+        "target": target["value"],
+        "measure": target.get("measure"),
+        "comparator": comparator,
+        "window": {"from": start.isoformat(), "to": end.isoformat()},
+        "values": values,
+        "additive": additive,
+        "actual": actual,
+        "percent": None if percent is None else round(percent, 1),
+        "expected_percent": round(expected, 1),
+        "light": light,
+        "overdue_obligations": False,
+    }
+
+
+# ---- unit scorecard ----------------------------------------------------------------------
+def scorecard(view: View, calendar: WorkingDayCalendar) -> list[dict[str, Any]]:
+    """Per unit: reports due and made, on-time rate, average lateness, chases received."""
+    cards: dict[str, dict[str, Any]] = {}
+    lateness: dict[str, list[int]] = defaultdict(list)
+    for row in obligations(view, calendar):
+        if row["status"] in ("open", "extended", "waived"):
+            continue
+        card = cards.setdefault(row["unit_id"], _empty_card(row["unit_name"]))
+        card["reports_due"] += 1
+        if row["status"].startswith("submitted"):
+            card["reports_made"] += 1
+            if row["status"] == "submitted_on_time":
+                card["on_time"] += 1
+            else:
+                lateness[row["unit_id"]].append(row["working_days_late"])
+        else:
+            card["overdue"] += 1
+            lateness[row["unit_id"]].append(row["working_days_late"])
+    for row in view.store.query(
+        "SELECT c.unit_id, u.name, c.kind, COUNT(*) AS n FROM {s}rm_chases c "
+        "JOIN {s}rm_units u ON u.unit_id = c.unit_id GROUP BY c.unit_id, u.name, c.kind"
+    ):
+        card = cards.setdefault(row["unit_id"], _empty_card(row["name"]))
+        card[
+            {"reminder": "reminders", "urge": "urges", "escalation": "escalations"}[row["kind"]]
+        ] += row["n"]
+    for unit_id, card in cards.items():
+        due = card["reports_due"]
+        card["on_time_rate"] = round(card["on_time"] / due, 3) if due else None
+        late = lateness.get(unit_id, [])
+        card["average_lateness"] = round(sum(late) / len(late), 2) if late else 0.0
+    return sorted(cards.values(), key=lambda c: (-(c["on_time_rate"] or 0), c["unit"]))
+
+
+def _empty_card(name: str) -> dict[str, Any]:
+    return {
+        "unit": name,
+        "reports_due": 0,
+        "reports_made": 0,
+        "on_time": 0,
+        "overdue": 0,
+        "reminders": 0,
+        "urges": 0,
+        "escalations": 0,
+    }
+
+
+# ---- audit trail -------------------------------------------------------------------------
+def audit_trail(
+    view: View,
+    *,
+    task: str | None = None,
+    plan: str | None = None,
+    unit: str | None = None,
+    actor: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Every event in ledger order; each report lists the corrections made to it."""
+    store = view.store
+    where, params = ["position > ?"], [after]
+    if task:
+        where.append("task_number = ?")
+        params.append(task.strip())
+    if plan:
+        plan_ids = [p["plan_id"] for p in resolve_plan(store, plan)]
+        where.append(f"plan_id IN ({', '.join('?' for _ in plan_ids)})")
+        params += plan_ids
+    if unit:
+        where.append("unit_id = ?")
+        params.append(resolve_unit(store, unit)["unit_id"])
+    if actor:
+        where.append("actor = ?")
+        params.append(actor)
+    if since:
+        where.append("business_date >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("business_date <= ?")
+        params.append(until.isoformat())
+    rows = store.query(
+        f"SELECT * FROM {{s}}rm_audit WHERE {' AND '.join(where)} ORDER BY position LIMIT ?",
+        [*params, limit],
+    )
+    report_ids = [r["event_id"] for r in rows if r["type"] == "ProgressReported"]
+    corrections: dict[str, list[dict]] = defaultdict(list)
+    for chunk in _chunks(report_ids, 400):
+        marks = ", ".join("?" for _ in chunk)
+        for row in store.query(
+            f"SELECT corrects, event_id, position, actor, summary FROM {{s}}rm_audit "
+            f"WHERE corrects IN ({marks}) ORDER BY position",
+            chunk,
+        ):
+            corrections[row.pop("corrects")].append(row)
+    for row in rows:
+        row["data"] = json.loads(row["data"])
+        row["simulated"] = bool(row["simulated"])
+        if row["type"] == "ProgressReported":
+            row["corrected_by"] = corrections.get(row["event_id"], [])
+    return rows

@@ -1,0 +1,68 @@
+"""Which tables answer a report "as of a business date, knowing the ledger up to N".
+
+The live read models hold every event. When nothing in them is later than the asked
+business date and the asked position is the head, they answer directly (the everyday
+case, and fast). Otherwise a snapshot is built: the same projector run into a private
+temporary SQLite store over just the events that count (position <= N, business date
+<= as-of). Either way a report with both fixed reads the same forever.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ledger.application import Ledger, LedgerRecord
+from ledger.calendar import WorkingDayCalendar
+from ledger.errors import InvalidInput
+from ledger.store import parse_database_url
+from projections.db import ReadStore
+from projections.projector import Projector
+
+
+@dataclass(frozen=True)
+class View:
+    store: ReadStore
+    as_of: date
+    position: int
+    snapshot: bool
+
+
+@contextmanager
+def open_view(
+    ledger: Ledger,
+    live: ReadStore,
+    calendar: WorkingDayCalendar,
+    *,
+    as_of: date | None = None,
+    position: int | None = None,
+) -> Iterator[View]:
+    """Yield the tables that answer for (as_of, position); defaults: today, the head."""
+    head = ledger.position()
+    if position is not None and (position < 0 or position > head):
+        raise InvalidInput(
+            f"position {position} is outside the ledger (0..{head})", field="position"
+        )
+    cutoff = head if position is None else position
+    day = as_of or ledger.clock.today()
+    Projector(ledger, live, calendar).catch_up()  # the embedded default catches up in-process
+    latest_day = live.scalar("SELECT MAX(business_date) AS d FROM {s}rm_audit")
+    if cutoff >= head and (latest_day is None or latest_day <= day.isoformat()):
+        yield View(live, day, cutoff, snapshot=False)
+        return
+    with tempfile.TemporaryDirectory(prefix="taskledger-view-") as folder:
+        config = parse_database_url(f"sqlite:///{Path(folder) / 'view.sqlite'}")
+        store = ReadStore(config, create_tables=True)
+
+        def counts(record: LedgerRecord) -> bool:
+            return record.event.business_date <= day
+
+        try:
+            Projector(ledger, store, calendar, include=counts).catch_up(upto=cutoff)
+            yield View(store, day, cutoff, snapshot=True)
+        finally:
+            store.close()
