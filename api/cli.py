@@ -91,7 +91,11 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     config = _store(args)
     ledger = open_ledger(config, create_tables=True)
     ledger.close()
-    ReadStore(config, create_tables=True).close()
+    store = ReadStore(config, create_tables=True)
+    from api.tokens import TokenStore
+
+    TokenStore(store).create_table()
+    store.close()
     print(f"ledger store ready at {config.display}")
     return 0
 
@@ -369,6 +373,80 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from api.tokens import TokenStore
+
+    store = _read_store(args)
+    tokens = TokenStore(store)
+    tokens.create_table()
+    now = SystemClock().now()
+    if args.tokens_command == "create":
+        unit_id = unit_name = None
+        if args.unit:
+            ledger = _open(args)
+            Projector(ledger, store, _calendar()).catch_up()
+            unit = queries.resolve_unit(store, args.unit)
+            unit_id, unit_name = unit["unit_id"], unit["name"]
+        expires = None
+        if args.expires:
+            expires = datetime.combine(args.expires, datetime.min.time(), tzinfo=BUSINESS_TZ)
+        token_id, token = tokens.create(args.role, now, unit_id=unit_id, unit_name=unit_name,
+                                        label=args.label, expires_at=expires)
+        print(f"token {token_id} for {args.role}" + (f" of {unit_name}" if unit_name else "")
+              + " (shown once; store it now):")
+        print(token)
+    elif args.tokens_command == "list":
+        rows = tokens.list()
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        elif rows:
+            print(render(rows, [("token_id", "id", 12), ("role", "role", 8),
+                                ("unit_name", "unit", 26), ("label", "label", 30),
+                                ("created_at", "created", 19), ("expires_at", "expires", 19),
+                                ("revoked_at", "revoked", 19)]))
+    else:
+        tokens.revoke(args.token_id, now)
+        print(f"token {args.token_id} revoked")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from api.server import serve
+
+    config = _store(args)
+    # create the tables before the workers start (SQLite creates them on first use)
+    ledger = open_ledger(config, create_tables=config.backend == "sqlite")
+    ledger.close()
+    port = args.port if args.port is not None else _env_port()
+    print(f"taskledger API on {config.display}, listening on http://{args.host}:{port}",
+          flush=True)
+    serve(config, args.host, port, args.workers)
+    return 0
+
+
+def _env_port() -> int:
+    import os
+
+    raw = os.environ.get("TASKLEDGER_PORT", "8000")
+    try:
+        port = int(raw)
+    except ValueError:
+        raise UserError(f"TASKLEDGER_PORT={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise UserError(f"TASKLEDGER_PORT={raw!r} is not a port number")
+    return port
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    return port
+
+
 def _line(record: LedgerRecord) -> str:
     event = record.event
     what = _summary(event)
@@ -485,6 +563,30 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--batch-size", type=_non_negative, default=1000,
                          help="events per transaction")
     project.set_defaults(handler=cmd_project)
+
+    tokens = commands.add_parser("tokens", help="API tokens: create, list, revoke")
+    token_commands = tokens.add_subparsers(dest="tokens_command", metavar="ACTION",
+                                           parser_class=_Parser)
+    token_commands.required = True
+    create = token_commands.add_parser("create", help="make a token (printed once, last line)")
+    create.add_argument("--role", required=True, choices=["office", "liaison", "auditor",
+                                                           "platform"])
+    create.add_argument("--unit", help="the liaison's unit (name or alias)")
+    create.add_argument("--label", help="who holds it, as events will name the actor")
+    create.add_argument("--expires", type=_date, help="last day (Asia/Shanghai) it works")
+    create.set_defaults(handler=cmd_tokens)
+    listing = token_commands.add_parser("list", help="every token (never the secret)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_tokens)
+    revoke = token_commands.add_parser("revoke", help="stop a token working")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(handler=cmd_tokens)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, help="default $TASKLEDGER_PORT, else 8000")
+    serve.add_argument("--workers", type=_non_negative, help="gunicorn workers")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -1,0 +1,127 @@
+"""The Flask application factory: HTTP API under /api/v1, OpenAPI, docs, health."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+from flask import Flask, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import problems
+from api.schemas import ProblemOut
+from api.services import Services, Settings
+from ledger.errors import LedgerError
+from ledger.store import configured_store
+
+
+class ProblemApi(Api):
+    """flask-smorest with problem+json errors (documented as the default response)."""
+
+    ERROR_SCHEMA = ProblemOut
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return problems.from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings(store=configured_store())
+    app = Flask("taskledger")
+    app.config.update(
+        API_TITLE="taskledger",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/static/",
+        MAX_CONTENT_LENGTH=settings.max_plan_bytes,
+        JSON_AS_ASCII=False,
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearer": []}],
+            "info": {"description": "Event-sourced accountability ledger for plan tasks. "
+                                    "Errors are application/problem+json."},
+        },
+    )
+    app.json.ensure_ascii = False  # Chinese stays readable in responses
+    services = Services(settings)
+    app.extensions["taskledger"] = services
+    app.extensions["taskledger.metrics"] = Counter()
+    api = ProblemApi(app)
+
+    from api.routes import register
+
+    register(api, app)
+    _serve_swagger_assets(app)
+    _guard_bodies(app, settings)
+    _count_requests(app)
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError) -> Any:
+        return problems.from_ledger_error(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return problems.from_http_exception(error)
+        app.logger.exception("unexpected error")
+        return problems.problem(500, "Internal server error",
+                                "the server failed; the request left no events behind")
+
+    return app
+
+
+def _serve_swagger_assets(app: Flask) -> None:
+    """Swagger UI from the swagger-ui-bundle package: the docs work offline."""
+    import swagger_ui_bundle
+    from flask import send_from_directory
+
+    @app.route("/docs/static/<path:filename>")
+    def swagger_asset(filename: str) -> Any:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _guard_bodies(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def check_body() -> Any:
+        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        g.started = time.perf_counter()
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        length = request.content_length or 0
+        is_plan_upload = request.path.rstrip("/") == "/api/v1/plans"
+        limit = settings.max_plan_bytes if is_plan_upload else settings.max_body_bytes
+        if length > limit:
+            return problems.problem(413, "Request entity too large",
+                                    f"the body is limited to {limit} bytes")
+        expected = "text/plain" if is_plan_upload else "application/json"
+        if request.path.startswith("/api/v1/") and request.mimetype != expected:
+            return problems.problem(415, "Unsupported media type",
+                                    f"send the body as {expected}")
+        return None
+
+
+def _count_requests(app: Flask) -> None:
+    counts: Counter = app.extensions["taskledger.metrics"]
+
+    @app.after_request
+    def count(response: Any) -> Any:
+        rule = request.url_rule.rule if request.url_rule else "unmatched"
+        counts[(request.method, rule, response.status_code)] += 1
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+
+def wsgi() -> Flask:
+    """Entry point for gunicorn (``api.app:wsgi()``): settings from the environment."""
+    from ledger.store import parse_database_url
+
+    return create_app(Settings(store=parse_database_url(os.environ.get(
+        "TASKLEDGER_DATABASE_URL"))))

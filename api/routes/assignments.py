@@ -1,0 +1,195 @@
+"""An assignment (task × unit): its record, reports, corrections, extensions, office acts."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from api.auth import require_unit, requires, services
+from api.routes.common import act, assignment_row, receipt_body, with_position
+from api.schemas import (
+    AcknowledgeIn,
+    AssignmentOut,
+    ChaseIn,
+    CorrectionIn,
+    ExtensionDecisionIn,
+    ExtensionRequestIn,
+    LifecycleIn,
+    ProgressReportIn,
+    ReceiptOut,
+    ReportReceiptOut,
+    RowsOut,
+)
+from projections import queries
+from projections.views import open_view
+
+blp = Blueprint("assignments", __name__, description="A unit's record on one task")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@blp.route("/units/<uuid:unit_id>/assignments")
+class UnitAssignments(MethodView):
+    @requires("office", "auditor", "liaison")
+    @blp.response(200, RowsOut)
+    def get(self, unit_id: UUID) -> Any:
+        """The unit's responsibility list: every task it is on, role, status, next due."""
+        require_unit(str(unit_id))
+        ledger, store = services().ledger, services().store
+        with open_view(ledger, store, services().calendar) as view:
+            rows = store.query("SELECT name FROM {s}rm_units WHERE unit_id = ?", [str(unit_id)])
+            if not rows:
+                abort(404, message=f"no unit {unit_id}")
+            listed = queries.responsibilities(view, unit=rows[0]["name"])
+        return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": listed}
+
+
+@blp.route("/assignments/<uuid:assignment_id>")
+class AssignmentOne(MethodView):
+    @requires("office", "auditor", "liaison")
+    @blp.response(200, AssignmentOut)
+    def get(self, assignment_id: UUID) -> Any:
+        """The assignment with its obligations and their status today."""
+        row = assignment_row(assignment_id)
+        with open_view(services().ledger, services().store, services().calendar) as view:
+            owed = [o for o in queries.obligations(view, services().calendar,
+                                                    unit=row["unit_name"])
+                    if o["assignment_id"] == row["assignment_id"]]
+        return {**row, "obligations": owed}
+
+
+@blp.route("/assignments/<uuid:assignment_id>/reports")
+class Reports(MethodView):
+    @requires("liaison", "office")
+    @blp.arguments(ProgressReportIn)
+    @blp.response(201, ReportReceiptOut)
+    def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+        """Post a progress report. ``Idempotency-Key`` is required: the same key with the
+        same body gives the same response and records nothing; with another body, 409."""
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key or len(key) > 200:
+            abort(400, message=f"send an {IDEMPOTENCY_HEADER} header (1-200 characters)")
+        assignment_row(assignment_id)
+        receipt = services().ledger.report_progress(
+            act(), assignment_id, body["period"], body["narrative"], body["metrics"], key
+        )
+        return with_position({"event_id": str(receipt.event_id),
+                              "assignment_id": str(assignment_id), "period": body["period"]})
+
+
+@blp.route("/assignments/<uuid:assignment_id>/corrections")
+class Corrections(MethodView):
+    @requires("liaison", "office")
+    @blp.arguments(CorrectionIn)
+    @blp.response(201, ReceiptOut)
+    def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+        """Correct an earlier report; the original stays in the ledger."""
+        assignment_row(assignment_id)
+        receipt = services().ledger.correct_progress(
+            act(), assignment_id, body["corrects"], body["narrative"], body["metrics"],
+            body["reason"],
+        )
+        return with_position(receipt_body(receipt))
+
+
+@blp.route("/assignments/<uuid:assignment_id>/extension-requests")
+class ExtensionRequests(MethodView):
+    @requires("liaison", "office")
+    @blp.arguments(ExtensionRequestIn)
+    @blp.response(201, ReceiptOut)
+    def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+        """Ask the office for more time on one obligation."""
+        assignment_row(assignment_id)
+        receipt = services().ledger.request_extension(
+            act(), assignment_id, body["obligation"], body["period"], body["requested_due_on"],
+            body["reason"],
+        )
+        return with_position(receipt_body(receipt))
+
+
+@blp.route("/assignments/<uuid:assignment_id>/extension-requests/<uuid:request_id>/decision")
+class ExtensionDecision(MethodView):
+    @requires("office")
+    @blp.arguments(ExtensionDecisionIn)
+    @blp.response(201, ReceiptOut)
+    def post(self, body: dict[str, Any], assignment_id: UUID, request_id: UUID) -> Any:
+        """The office approves (optionally with another date) or refuses."""
+        assignment_row(assignment_id)
+        receipt = services().ledger.decide_extension(
+            act(), assignment_id, request_id, body["approved"], body["new_due_on"], body["note"]
+        )
+        return with_position(receipt_body(receipt))
+
+
+def _chase(kind: str) -> type[MethodView]:
+    class Chase(MethodView):
+        @requires("office")
+        @blp.arguments(ChaseIn)
+        @blp.response(201, ReceiptOut)
+        def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+            assignment_row(assignment_id)
+            ledger = services().ledger
+            method = {"reminders": ledger.issue_reminder, "urges": ledger.issue_urge,
+                      "escalations": ledger.escalate}[kind]
+            receipt = method(act(), assignment_id, body["obligation"], body["period"],
+                             body["due_on"], body["reason"], body["evidence"])
+            return with_position(receipt_body(receipt))
+
+    Chase.post.__doc__ = {
+        "reminders": "Remind the unit (提醒) before a deadline.",
+        "urges": "Urge the unit (催办) after a missed deadline.",
+        "escalations": "Escalate to the supervision platform (上报监督平台), with evidence.",
+    }[kind]
+    Chase.__name__ = f"Chase{kind.title()}"
+    return Chase
+
+
+for _kind in ("reminders", "urges", "escalations"):
+    blp.route(f"/assignments/<uuid:assignment_id>/{_kind}", endpoint=_kind)(_chase(_kind))
+
+
+@blp.route("/assignments/<uuid:assignment_id>/escalations/<uuid:escalation_id>/acknowledgement")
+class Acknowledgement(MethodView):
+    @requires("platform", "office")
+    @blp.arguments(AcknowledgeIn)
+    @blp.response(201, ReceiptOut)
+    def post(self, body: dict[str, Any], assignment_id: UUID, escalation_id: UUID) -> Any:
+        """The supervision platform acknowledges (or resolves) an escalation."""
+        assignment_row(assignment_id)
+        receipt = services().ledger.acknowledge_escalation(
+            act(), assignment_id, escalation_id, body["platform_reference"], body["note"],
+            body["resolved"],
+        )
+        return with_position(receipt_body(receipt))
+
+
+def _lifecycle(kind: str) -> type[MethodView]:
+    class Lifecycle(MethodView):
+        @requires("office")
+        @blp.arguments(LifecycleIn)
+        @blp.response(201, ReceiptOut)
+        def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+            assignment_row(assignment_id)
+            ledger = services().ledger
+            reason = body["reason"] or {"complete": "办结"}.get(kind, "")
+            method = {"complete": ledger.complete, "reopen": ledger.reopen,
+                      "withdraw": ledger.withdraw}[kind]
+            receipt = method(act(), assignment_id, reason,
+                             expected_version=body["expected_version"])
+            return with_position(receipt_body(receipt))
+
+    Lifecycle.post.__doc__ = {
+        "complete": "Mark the unit's work on the task completed (办结).",
+        "reopen": "Reopen a completed assignment (needs a reason).",
+        "withdraw": "Take the unit off the task (needs a reason); history stays.",
+    }[kind]
+    Lifecycle.__name__ = f"Lifecycle{kind.title()}"
+    return Lifecycle
+
+
+for _kind in ("complete", "reopen", "withdraw"):
+    blp.route(f"/assignments/<uuid:assignment_id>/{_kind}", endpoint=_kind)(_lifecycle(_kind))

@@ -1,0 +1,43 @@
+"""Helpers the views share: acts from requests, receipts, access to one assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import g
+from flask_smorest import abort
+
+from api.auth import principal, require_unit, services
+from ledger.acts import Act
+from ledger.application import Receipt
+
+
+def act() -> Act:
+    who = principal()
+    return Act.by(services().clock, who.actor, who.role, correlation_id=g.request_id)
+
+
+def receipt_body(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "event_id": str(receipt.event_id) if receipt.event_id else None,
+        "stream_id": str(receipt.stream_id),
+        "created": receipt.created,
+    }
+
+
+def with_position(body: Any, status: int = 201) -> tuple[Any, int, dict[str, str]]:
+    """Writers learn the ledger position to wait for (read-your-writes)."""
+    return body, status, {"Ledger-Position": str(services().ledger.position())}
+
+
+def assignment_row(assignment_id: UUID) -> dict[str, Any]:
+    """The assignment as the read models know it, after catching up; 403/404 as due."""
+    services().catch_up()
+    rows = services().store.query(
+        "SELECT * FROM {s}rm_assignments WHERE assignment_id = ?", [str(assignment_id)]
+    )
+    if not rows:
+        abort(404, message=f"no assignment {assignment_id}")
+    require_unit(rows[0]["unit_id"])
+    return rows[0]

@@ -1,0 +1,69 @@
+"""Plans: list, read, import a document (with a dry-run preview)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from api.auth import requires, services
+from api.routes.common import act
+from api.schemas import ImportOut, ImportQuery, PlanOut
+from ledger.importer import decode_document, parse_plan
+from ledger.importing import import_plan
+
+blp = Blueprint("plans", __name__, description="Plans as issued")
+
+PLAN_READERS = ("office", "auditor", "liaison")
+
+
+def _plan_out(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: row[k] for k in ("plan_id", "title", "doc_number", "issuer", "issued_on",
+                               "closed_on")},
+        "targets": json.loads(row["targets"]),
+        "obligations": json.loads(row["obligations"]),
+        "task_numbers": json.loads(row["task_numbers"]),
+    }
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @requires(*PLAN_READERS)
+    @blp.response(200, PlanOut(many=True))
+    def get(self) -> Any:
+        """Every plan in the ledger."""
+        services().catch_up()
+        return [_plan_out(r) for r in services().store.query(
+            "SELECT * FROM {s}rm_plans ORDER BY issued_on, title")]
+
+    @requires("office")
+    @blp.arguments(ImportQuery, location="query")
+    @blp.response(201, ImportOut)
+    @blp.alt_response(200, schema=ImportOut, description="dry run, or nothing new")
+    def post(self, query: dict[str, Any]) -> Any:
+        """Import a plan document (text/plain, UTF-8 or GB18030) as published."""
+        parsed = parse_plan(decode_document(request.get_data()))
+        outcome = import_plan(services().ledger, parsed, act(), dry_run=query["dry_run"])
+        body = {"preview": parsed.to_json(),
+                "written": None if query["dry_run"] else outcome.to_json()}
+        status = 201 if (not query["dry_run"] and outcome.events) else 200
+        return body, status
+
+
+@blp.route("/plans/<uuid:plan_id>")
+class PlanOne(MethodView):
+    @requires(*PLAN_READERS)
+    @blp.response(200, PlanOut)
+    def get(self, plan_id: UUID) -> Any:
+        """One plan, with its plan-level targets and reporting duties."""
+        services().catch_up()
+        rows = services().store.query("SELECT * FROM {s}rm_plans WHERE plan_id = ?",
+                                      [str(plan_id)])
+        if not rows:
+            abort(404, message=f"no plan {plan_id}")
+        return _plan_out(rows[0])

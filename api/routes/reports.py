@@ -1,0 +1,102 @@
+"""The office's questions: responsibility list, overdue, targets, scorecard, audit, feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from api.auth import principal, requires, services
+from api.schemas import AuditQuery, FeedQuery, ListOut, ReportQuery, RowsOut
+from projections import queries
+from projections.views import open_view
+
+blp = Blueprint("reports", __name__, description="Read models, as of a date and position")
+
+
+def _liaison_unit(query: dict[str, Any]) -> str | None:
+    """A liaison's reports are about its own unit, whatever it asks for."""
+    who = principal()
+    if who.role != "liaison":
+        return query.get("unit")
+    if query.get("unit"):
+        asked = queries.resolve_unit(services().store, query["unit"])
+        if asked["unit_id"] != who.unit_id:
+            abort(403, message="a liaison may read only its own unit's records")
+    return who.unit_name
+
+
+def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
+    svc = services()
+    unit = _liaison_unit(query)
+    with open_view(svc.ledger, svc.store, svc.calendar, as_of=query["as_of"],
+                   position=query["position"]) as view:
+        if kind == "responsibilities":
+            rows = queries.responsibilities(view, unit=unit, task=query.get("task"),
+                                            plan=query.get("plan"))
+        elif kind == "overdue":
+            rows = queries.overdue(view, svc.calendar, unit=unit)
+        elif kind == "targets":
+            rows = queries.target_progress(view, calendar=svc.calendar)
+        else:
+            rows = queries.scorecard(view, svc.calendar)
+    return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": rows}
+
+
+def _report_view(kind: str, roles: tuple[str, ...], doc: str) -> type[MethodView]:
+    class Report(MethodView):
+        @requires(*roles)
+        @blp.arguments(ReportQuery, location="query")
+        @blp.response(200, RowsOut)
+        def get(self, query: dict[str, Any]) -> Any:
+            return _report(kind, query)
+
+    Report.get.__doc__ = doc
+    Report.__name__ = f"Report{kind.title()}"
+    return Report
+
+
+for _kind, _roles, _doc in (
+    ("responsibilities", ("office", "auditor", "liaison"),
+     "Responsibility list (责任清单): who is on which task, role, status, next due."),
+    ("overdue", ("office", "auditor", "liaison"),
+     "Reports owed and not made as of a date, most working days late first."),
+    ("targets", ("office", "auditor"),
+     "Progress of every quantitative target, with the traffic light."),
+    ("scorecard", ("office", "auditor"),
+     "Per unit: reports due and made, on-time rate, lateness, reminders, urges, escalations."),
+):
+    blp.route(f"/reports/{_kind}", endpoint=f"report_{_kind}")(_report_view(_kind, _roles, _doc))
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @requires("office", "auditor")
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, ListOut)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The audit trail: who did what, in which role, when; by task, unit or actor.
+        Page with ``after`` = the last ``position`` seen."""
+        svc = services()
+        with open_view(svc.ledger, svc.store, svc.calendar) as view:
+            rows = queries.audit_trail(view, **query)
+        next_after = rows[-1]["position"] if len(rows) == query["limit"] else None
+        return {"items": rows, "next_after": next_after}
+
+
+@blp.route("/events")
+class Feed(MethodView):
+    @requires("office", "auditor")
+    @blp.arguments(FeedQuery, location="query")
+    @blp.response(200, ListOut)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The raw event feed after a ledger position, for other systems (cursor-paged)."""
+        ledger = services().ledger
+        items = []
+        for record in ledger.records(after=query["after"]):
+            items.append(record.to_dict())
+            if len(items) >= query["limit"]:
+                break
+        next_after = items[-1]["position"] if len(items) == query["limit"] else None
+        return {"items": items, "next_after": next_after}

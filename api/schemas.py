@@ -1,0 +1,234 @@
+"""Request and response schemas: strict (unknown fields refused, numbers are numbers)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
+
+
+def _no_controls(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ma.ValidationError("control characters are not allowed")
+
+
+def text(max_length: int, *, required: bool = True, min_length: int = 1, **kw: Any) -> fields.Str:
+    return fields.Str(
+        required=required,
+        validate=[validate.Length(min=min_length if required else 0, max=max_length),
+                  _no_controls],
+        **kw,
+    )
+
+
+class StrictNumber(fields.Field):
+    """A JSON number: not a string that looks like one, not a boolean, finite."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ma.ValidationError("must be a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ma.ValidationError("must be a finite number")
+        return value
+
+    def _jsonschema_type_mapping(self) -> dict[str, str]:
+        return {"type": "number"}
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+# ---- requests -----------------------------------------------------------------------------
+class ProgressReportIn(Strict):
+    period = fields.Str(required=True, validate=validate.Regexp(PERIOD_PATTERN),
+                        metadata={"example": "2026-Q2"})
+    narrative = text(20_000, metadata={"example": "完成创业培训8000人"})
+    metrics = fields.Dict(keys=fields.Str(validate=[validate.Length(min=1, max=100),
+                                                     _no_controls]),
+                          values=StrictNumber(metadata={"type": "number"}),
+                          load_default=dict, validate=validate.Length(max=100))
+
+
+class CorrectionIn(Strict):
+    corrects = fields.UUID(required=True)
+    narrative = text(20_000)
+    metrics = ProgressReportIn._declared_fields["metrics"]
+    reason = text(2_000)
+
+
+class ExtensionRequestIn(Strict):
+    obligation = text(200)
+    period = fields.Str(required=True, validate=validate.Regexp(PERIOD_PATTERN))
+    requested_due_on = fields.Date(required=True)
+    reason = text(2_000)
+
+
+class ExtensionDecisionIn(Strict):
+    approved = fields.Boolean(required=True, truthy={True}, falsy={False})
+    new_due_on = fields.Date(load_default=None)
+    note = text(2_000, required=False, load_default="")
+
+
+class AssignIn(Strict):
+    unit = text(200, metadata={"description": "unit name, alias or id"})
+    role = fields.Str(required=True, validate=validate.OneOf(["lead", "co"]))
+
+
+class ChaseIn(Strict):
+    obligation = text(200)
+    period = fields.Str(required=True, validate=validate.Regexp(PERIOD_PATTERN))
+    due_on = fields.Date(load_default=None)
+    reason = text(2_000)
+    evidence = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
+
+
+class LifecycleIn(Strict):
+    reason = text(2_000, required=False, load_default="")
+    expected_version = fields.Integer(strict=True, load_default=None,
+                                      validate=validate.Range(min=1))
+
+
+class AcknowledgeIn(Strict):
+    platform_reference = text(200)
+    note = text(2_000, required=False, load_default="")
+    resolved = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class ReportQuery(Strict):
+    as_of = fields.Date(load_default=None)
+    position = fields.Integer(strict=False, load_default=None, validate=validate.Range(min=0))
+    unit = text(200, required=False)
+    task = text(40, required=False)
+    plan = text(200, required=False)
+
+
+class TaskQuery(Strict):
+    plan = text(200, required=False)
+    unit = text(200, required=False)
+    number = text(40, required=False)
+
+
+class AuditQuery(Strict):
+    task = text(40, required=False)
+    plan = text(200, required=False)
+    unit = text(200, required=False)
+    actor = text(200, required=False)
+    since = fields.Date(load_default=None)
+    until = fields.Date(load_default=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class FeedQuery(Strict):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ImportQuery(Strict):
+    dry_run = fields.Boolean(load_default=False)
+
+
+# ---- responses ----------------------------------------------------------------------------
+class ProblemOut(ma.Schema):
+    type = fields.Str()
+    title = fields.Str()
+    status = fields.Int()
+    detail = fields.Str()
+    errors = fields.Dict()
+
+
+class ReceiptOut(ma.Schema):
+    event_id = fields.Str(allow_none=True)
+    stream_id = fields.Str()
+    created = fields.Bool()
+
+
+class ReportReceiptOut(ma.Schema):
+    event_id = fields.Str()
+    assignment_id = fields.Str()
+    period = fields.Str()
+
+
+class PlanOut(ma.Schema):
+    plan_id = fields.Str()
+    title = fields.Str()
+    doc_number = fields.Str(allow_none=True)
+    issuer = fields.Str(allow_none=True)
+    issued_on = fields.Str(allow_none=True)
+    closed_on = fields.Str(allow_none=True)
+    targets = fields.List(fields.Dict())
+    obligations = fields.List(fields.Dict())
+    task_numbers = fields.List(fields.Str())
+
+
+class TaskUnitOut(ma.Schema):
+    assignment_id = fields.Str()
+    unit_id = fields.Str()
+    unit_name = fields.Str()
+    role = fields.Str()
+    status = fields.Str()
+
+
+class TaskOut(ma.Schema):
+    task_id = fields.Str()
+    plan_id = fields.Str()
+    number = fields.Str()
+    ordinal = fields.Int()
+    section = fields.Str(allow_none=True)
+    title = fields.Str()
+    text = fields.Str()
+    targets = fields.List(fields.Dict())
+    units = fields.List(fields.Nested(TaskUnitOut))
+
+
+class AssignmentOut(ma.Schema):
+    assignment_id = fields.Str()
+    plan_id = fields.Str()
+    task_id = fields.Str()
+    task_number = fields.Str()
+    unit_id = fields.Str()
+    unit_name = fields.Str()
+    role = fields.Str()
+    status = fields.Str()
+    source = fields.Str()
+    assigned_on = fields.Str()
+    reports = fields.Int()
+    corrections = fields.Int()
+    last_report_id = fields.Str(allow_none=True)
+    last_report_period = fields.Str(allow_none=True)
+    last_report_on = fields.Str(allow_none=True)
+    reminders = fields.Int()
+    urges = fields.Int()
+    escalations = fields.Int()
+    position = fields.Int()
+    obligations = fields.List(fields.Dict())
+
+
+class RowsOut(ma.Schema):
+    as_of = fields.Str()
+    position = fields.Int()
+    rows = fields.List(fields.Dict())
+
+
+class ListOut(ma.Schema):
+    items = fields.List(fields.Dict())
+    next_after = fields.Int(allow_none=True)
+
+
+class ImportOut(ma.Schema):
+    preview = fields.Dict()
+    written = fields.Dict(allow_none=True)
+
+
+class HealthOut(ma.Schema):
+    status = fields.Str()
+    database = fields.Str()
+    position = fields.Int()
+    warnings = fields.List(fields.Str())

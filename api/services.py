@@ -1,0 +1,90 @@
+"""What a web process needs, built once per process (after gunicorn forks).
+
+eventsourcing applications hold connection pools, which must not cross a fork; the
+factory is called in each worker (no preload), and everything here is created lazily
+on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.tokens import TokenStore
+from ledger.application import Ledger, open_ledger
+from ledger.calendar import ChineseCalendar, WorkingDayCalendar
+from ledger.clock import Clock, SystemClock
+from ledger.store import StoreConfig
+from projections.db import ReadStore
+from projections.projector import Projector
+
+
+@dataclass
+class Settings:
+    store: StoreConfig
+    clock: Clock = field(default_factory=SystemClock)
+    calendar: WorkingDayCalendar = field(default_factory=ChineseCalendar)
+    max_body_bytes: int = 256 * 1024
+    max_plan_bytes: int = 2 * 1024 * 1024
+    writes_per_minute: int = 600  # per token; 0 turns the limit off
+    create_tables: bool = False
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._ledger: Ledger | None = None
+        self._store: ReadStore | None = None
+        self._tokens: TokenStore | None = None
+
+    @property
+    def clock(self) -> Clock:
+        return self.settings.clock
+
+    @property
+    def calendar(self) -> WorkingDayCalendar:
+        return self.settings.calendar
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            with self._lock:
+                if self._ledger is None:
+                    self._ledger = open_ledger(
+                        self.settings.store, clock=self.settings.clock,
+                        create_tables=self.settings.create_tables,
+                    )
+        return self._ledger
+
+    @property
+    def store(self) -> ReadStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    create = self.settings.create_tables or self.settings.store.backend == "sqlite"
+                    store = ReadStore(self.settings.store, create_tables=create)
+                    if create:
+                        TokenStore(store).create_table()
+                    self._store = store
+        return self._store
+
+    @property
+    def tokens(self) -> TokenStore:
+        if self._tokens is None:
+            self._tokens = TokenStore(self.store)
+        return self._tokens
+
+    def projector(self) -> Projector:
+        return Projector(self.ledger, self.store, self.calendar)
+
+    def catch_up(self) -> Any:
+        """Read-your-writes: apply whatever the ledger has that the read models lack."""
+        return self.projector().catch_up()
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+        if self._store is not None:
+            self._store.close()
