@@ -93,8 +93,8 @@ def _guard_bodies(app: Flask, settings: Settings) -> None:
     def check_body() -> Any:
         g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
         g.started = time.perf_counter()
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return None
+        if request.method not in ("POST", "PUT", "PATCH") or request.routing_exception:
+            return None  # unknown routes and wrong methods get their 404/405 first
         length = request.content_length or 0
         is_plan_upload = request.path.rstrip("/") == "/api/v1/plans"
         limit = settings.max_plan_bytes if is_plan_upload else settings.max_body_bytes

@@ -40,6 +40,17 @@ class StrictNumber(fields.Field):
         return {"type": "number"}
 
 
+class IsoDate(fields.Date):
+    """A calendar date written YYYY-MM-DD, nothing looser (no 20260720, no times)."""
+
+    _FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not self._FORMAT.match(value):
+            raise ma.ValidationError("must be a date written YYYY-MM-DD")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -66,13 +77,13 @@ class CorrectionIn(Strict):
 class ExtensionRequestIn(Strict):
     obligation = text(200)
     period = fields.Str(required=True, validate=validate.Regexp(PERIOD_PATTERN))
-    requested_due_on = fields.Date(required=True)
+    requested_due_on = IsoDate(required=True)
     reason = text(2_000)
 
 
 class ExtensionDecisionIn(Strict):
     approved = fields.Boolean(required=True, truthy={True}, falsy={False})
-    new_due_on = fields.Date(load_default=None)
+    new_due_on = IsoDate(load_default=None)
     note = text(2_000, required=False, load_default="")
 
 
@@ -84,7 +95,7 @@ class AssignIn(Strict):
 class ChaseIn(Strict):
     obligation = text(200)
     period = fields.Str(required=True, validate=validate.Regexp(PERIOD_PATTERN))
-    due_on = fields.Date(load_default=None)
+    due_on = IsoDate(load_default=None)
     reason = text(2_000)
     evidence = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
 
@@ -102,7 +113,7 @@ class AcknowledgeIn(Strict):
 
 
 class ReportQuery(Strict):
-    as_of = fields.Date(load_default=None)
+    as_of = IsoDate(load_default=None)
     position = fields.Integer(strict=False, load_default=None, validate=validate.Range(min=0))
     unit = text(200, required=False)
     task = text(40, required=False)
@@ -120,8 +131,8 @@ class AuditQuery(Strict):
     plan = text(200, required=False)
     unit = text(200, required=False)
     actor = text(200, required=False)
-    since = fields.Date(load_default=None)
-    until = fields.Date(load_default=None)
+    since = IsoDate(load_default=None)
+    until = IsoDate(load_default=None)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 

@@ -1,0 +1,200 @@
+"""Each endpoint and its error cases, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.conftest import Seeded
+from tests.conftest import SEEDS
+
+V1 = "/api/v1"
+
+
+def post(api: Seeded, path: str, body: dict, role: str = "office", key: str | None = None):
+    headers = api.headers(role)
+    if key:
+        headers["Idempotency-Key"] = key
+    return api.client.post(V1 + path.format(**api.ids), json=body, headers=headers)
+
+
+def get(api: Seeded, path: str, role: str = "office"):
+    return api.client.get(V1 + path.format(**api.ids), headers=api.headers(role))
+
+
+def position(api: Seeded) -> int:
+    return api.app.extensions["taskledger"].ledger.position()
+
+
+def test_plans(api: Seeded) -> None:
+    plans = get(api, "/plans").json
+    assert {p["title"] for p in plans} == {"内蒙古自治区稳岗扩容提质工程实施方案",
+                                           "内蒙古自治区就业促进行动实施方案"}
+    one = get(api, "/plans/{plan}").json
+    assert one["issued_on"] == "2026-05-09" and one["task_numbers"][0] == "（一）"
+    missing = get(api, f"/plans/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.json["status"] == 404
+
+
+def test_plan_import_preview_and_errors(api: Seeded) -> None:
+    text = (SEEDS / "000_48908fa878961524.txt").read_bytes()
+    before = position(api)
+    headers = {**api.headers("office"), "Content-Type": "text/plain"}
+    preview = api.client.post(V1 + "/plans?dry_run=true", data=text, headers=headers)
+    assert preview.status_code == 200 and len(preview.json["preview"]["tasks"]) == 18
+    assert preview.json["written"] is None and position(api) == before
+    again = api.client.post(V1 + "/plans", data=text, headers=headers)
+    assert again.status_code == 200 and again.json["written"]["events_written"] == 0
+    amended = text.replace("加强宣传引导".encode(), "加强舆论宣传引导".encode())
+    changed = api.client.post(V1 + "/plans", data=amended, headers=headers)
+    assert changed.status_code == 201
+    assert changed.json["written"]["changes"][0]["task"] == "（十八）"
+    truncated = api.client.post(V1 + "/plans", data=text[:3000], headers=headers)
+    assert truncated.status_code == 422 and truncated.mimetype == "application/problem+json"
+    wrong_type = api.client.post(V1 + "/plans", data=text, headers=api.headers("office"))
+    assert wrong_type.status_code == 415
+    huge = api.client.post(V1 + "/plans", data=b"x" * (3 * 1024 * 1024), headers=headers)
+    assert huge.status_code == 413
+
+
+def test_tasks_and_filters(api: Seeded) -> None:
+    eleven = get(api, "/tasks?number=（十一）&plan=稳岗扩容").json
+    assert len(eleven) == 1 and eleven[0]["units"][0]["role"] == "lead"
+    assert eleven[0]["targets"][0]["indicator"] == "创业培训"
+    mine = get(api, "/tasks", role="liaison").json
+    assert len(mine) == 31  # the HR department's tasks across both plans
+    hr_filtered = get(api, "/tasks?unit=人力资源和社会保障厅").json
+    assert {t["task_id"] for t in hr_filtered} == {t["task_id"] for t in mine}
+    assert get(api, "/tasks?unit=财政厅", role="liaison").status_code == 403
+    assert get(api, f"/tasks/{uuid.uuid4()}").status_code == 404
+    assert get(api, "/tasks?unit=无此单位").status_code == 404
+
+
+def test_progress_reports_are_idempotent(api: Seeded) -> None:
+    path = "/assignments/{assignment}/reports"
+    body = {"period": "2026-06", "narrative": "六月培训3000人", "metrics": {"创业培训": 3000}}
+    first = post(api, path, body, "liaison", key="june-1")
+    assert first.status_code == 201 and int(first.headers["Ledger-Position"]) == position(api)
+    before = position(api)
+    second = post(api, path, body, "liaison", key="june-1")
+    assert (second.status_code, second.json) == (201, first.json)
+    assert position(api) == before
+    other = post(api, path, {**body, "narrative": "改了"}, "liaison", key="june-1")
+    assert other.status_code == 409 and other.json["type"].endswith("idempotency-conflict")
+    assert post(api, path, body, "liaison").status_code == 400  # no Idempotency-Key
+    # read your own write: the responsibility list shows it at once
+    rows = get(api, "/reports/responsibilities?task=（十一）&plan=稳岗扩容", "liaison").json["rows"]
+    assert rows[0]["last_report_period"] == "2026-06"
+
+
+def test_strict_report_schema(api: Seeded) -> None:
+    path = "/assignments/{assignment}/reports"
+    good = {"period": "2026-06", "narrative": "ok", "metrics": {}}
+    cases = [
+        ({**good, "surprise": 1}, "surprise"),
+        ({**good, "metrics": {"创业培训": "3000"}}, "metrics"),
+        ({**good, "metrics": {"创业培训": True}}, "metrics"),
+        ({**good, "period": "2026-13"}, "period"),
+        ({**good, "narrative": ""}, "narrative"),
+        ({**good, "narrative": "a\x00b"}, "narrative"),
+        ({**good, "narrative": "长" * 20_001}, "narrative"),
+        ({"narrative": "no period"}, "period"),
+    ]
+    before = position(api)
+    for n, (body, field) in enumerate(cases):
+        response = post(api, path, body, key=f"bad-{n}")
+        assert response.status_code == 422, (body, response.json)
+        assert field in response.json["errors"], response.json
+    assert position(api) == before
+    broken = api.client.post(V1 + path.format(**api.ids), data="{not json",
+                             headers={**api.headers("office"), "Idempotency-Key": "x",
+                                      "Content-Type": "application/json"})
+    assert broken.status_code == 400
+    unknown = api.client.post(f"{V1}/assignments/{uuid.uuid4()}/reports", json=good,
+                              headers={**api.headers("office"), "Idempotency-Key": "u"})
+    assert unknown.status_code == 404
+
+
+def test_office_actions_and_their_refusals(api: Seeded) -> None:
+    chase = {"obligation": "implementation-report-quarterly", "period": "2026-Q2",
+             "due_on": "2026-07-07", "reason": "未报"}
+    remind = post(api, "/assignments/{assignment}/reminders", chase)
+    assert remind.status_code == 201 and remind.json["created"] is True
+    bad_evidence = post(api, "/assignments/{assignment}/urges",
+                        {**chase, "evidence": [str(uuid.uuid4())]})
+    assert bad_evidence.status_code == 404
+    urge = post(api, "/assignments/{assignment}/urges",
+                {**chase, "evidence": [remind.json["event_id"]]})
+    assert urge.status_code == 201
+    decided = post(api, "/assignments/{assignment}/extension-requests/{request}/decision",
+                   {"approved": False, "note": "不同意"})
+    assert decided.status_code == 201
+    twice = post(api, "/assignments/{assignment}/extension-requests/{request}/decision",
+                 {"approved": True})
+    assert twice.status_code == 409
+    stale = post(api, "/assignments/{to_complete}/complete", {"expected_version": 1})
+    assert stale.status_code == 201  # nothing happened since it was assigned
+    again = post(api, "/assignments/{to_complete}/complete", {"expected_version": 1})
+    assert again.status_code == 409 and again.headers["Retry-After"] == "1"
+    withdrawn = post(api, "/assignments/{to_withdraw}/withdraw", {"reason": "调整"})
+    assert withdrawn.status_code == 201
+    report = post(api, "/assignments/{to_withdraw}/reports",
+                  {"period": "2026-06", "narrative": "x"}, key="after-withdrawal")
+    assert report.status_code == 409 and "withdrawn" in report.json["detail"]
+    assert post(api, "/assignments/{to_withdraw}/reopen", {"reason": "x"}).status_code == 409
+    corrected = post(api, "/assignments/{assignment}/corrections",
+                     {"corrects": str(uuid.uuid4()), "narrative": "x", "reason": "y"})
+    assert corrected.status_code == 404
+    assign = post(api, "/tasks/{task}/assignments", {"unit": "财政厅", "role": "boss"})
+    assert assign.status_code == 422
+
+
+def test_reports_audit_and_feed(api: Seeded) -> None:
+    overdue = get(api, "/reports/overdue?as_of=2026-07-20").json
+    assert overdue["as_of"] == "2026-07-20" and overdue["rows"]
+    mine = get(api, "/reports/overdue?as_of=2026-07-20", "liaison").json["rows"]
+    assert mine and {r["unit_name"] for r in mine} == {"自治区人力资源社会保障厅"}
+    assert get(api, "/reports/overdue?as_of=20260720").status_code == 422
+    assert get(api, "/reports/overdue?position=999999").status_code == 422
+    targets = get(api, "/reports/targets").json["rows"]
+    assert any(r["indicator"] == "创业培训" for r in targets)
+    page = get(api, "/audit?limit=3").json
+    assert len(page["items"]) == 3 and page["next_after"] == page["items"][-1]["position"]
+    more = get(api, f"/audit?limit=3&after={page['next_after']}").json
+    assert more["items"][0]["position"] == page["next_after"] + 1
+    by_actor = get(api, "/audit?actor=setup").json["items"]
+    assert {r["actor"] for r in by_actor} == {"setup"}
+    feed = get(api, "/events?after=0&limit=2").json
+    assert [e["position"] for e in feed["items"]] == [1, 2] and feed["next_after"] == 2
+    assert get(api, "/events?limit=0").status_code == 422
+    metrics = get(api, "/metrics")
+    assert b"taskledger_ledger_position" in metrics.data
+
+
+def test_rate_limit_and_method_errors(sqlite_api: Seeded) -> None:
+    svc = sqlite_api.app.extensions["taskledger"]
+    svc.settings.writes_per_minute = 2
+    body = {"period": "2026-06", "narrative": "x"}
+    statuses = [post(sqlite_api, "/assignments/{assignment}/reports", body, key=f"r{n}")
+                .status_code for n in range(4)]
+    assert statuses[:2] == [201, 201] and statuses[2:] == [429, 429]
+    limited = post(sqlite_api, "/assignments/{assignment}/reports", body, key="r9")
+    assert int(limited.headers["Retry-After"]) >= 1
+    wrong = sqlite_api.client.put(V1 + "/plans", headers=sqlite_api.headers("office"))
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert wrong.mimetype == "application/problem+json"
+    nowhere = get(sqlite_api, "/nothing-here")
+    assert nowhere.status_code == 404 and nowhere.mimetype == "application/problem+json"
+
+
+def test_healthz_reports_the_database(api: Seeded) -> None:
+    health = api.client.get("/healthz").json
+    assert health["status"] == "ok" and health["position"] == position(api)
+    assert any("2027" in warning for warning in health["warnings"])
+
+
+def test_docs_page_is_served_offline(sqlite_api: Seeded) -> None:
+    page = sqlite_api.client.get("/docs")
+    assert page.status_code == 200 and b"/openapi.json" in page.data
+    asset = sqlite_api.client.get("/docs/static/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
+    asset.close()
