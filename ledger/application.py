@@ -32,6 +32,7 @@ from ledger.clock import Clock, SystemClock
 from ledger.cycle import Cycle
 from ledger.errors import (
     ConcurrentWriteConflict,
+    InvalidInput,
     LedgerError,
     NotAssigned,
     PeriodOutsidePlan,
@@ -590,6 +591,21 @@ class Ledger(Application[UUID]):
         if self._exists(cycle_id):
             return Receipt(cycle_id, (), None, created=False)
         return self._create(Cycle.run(act, cycle_id, kind, period, scope, snapshot))
+
+    # ---- briefings --------------------------------------------------------------------
+    def record_briefing(self, act: Act, *, kind: str, period: str, as_of: date, position: int,
+                        sha256: str, pages: int, filename: str) -> Receipt:
+        """Record that a briefing was issued; the same one again records nothing."""
+        from ledger.briefing import Briefing
+
+        if position < 0 or position > self.position():
+            raise InvalidInput(f"position {position} is outside the ledger", field="position")
+        briefing_id = ids.briefing_id(kind, period, position, sha256)
+        if self._exists(briefing_id):
+            return Receipt(briefing_id, (), None, created=False)
+        return self._create(Briefing.issue(act, briefing_id, kind=kind, period=period,
+                                           as_of=as_of, position=position, sha256=sha256,
+                                           pages=pages, filename=filename))
 
     # ---- reading the log -----------------------------------------------------------
     def position(self) -> int:

@@ -38,6 +38,11 @@ def cycle_id(kind: str, period: str, scope: str = "") -> UUID:
     return _key("cycle", kind, period, scope)
 
 
+def briefing_id(kind: str, period: str, position: int, sha256: str) -> UUID:
+    """The same PDF of the same knowledge is one briefing, however often it is issued."""
+    return _key("briefing", kind, period, position, sha256)
+
+
 @lru_cache(maxsize=65536)
 def event_id(stream: UUID, version: int) -> UUID:
     """The id by which corrections, escalations and the audit trail name one event.
