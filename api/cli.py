@@ -12,7 +12,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, NoReturn
@@ -95,6 +95,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from api.tokens import TokenStore
 
     TokenStore(store).create_table()
+    from scheduler.outbox import create_tables as create_outbox
+
+    create_outbox(store)
     store.close()
     print(f"ledger store ready at {config.display}")
     return 0
@@ -184,14 +187,15 @@ def _read_store(args: argparse.Namespace) -> ReadStore:
     return ReadStore(config, create_tables=config.backend == "sqlite")
 
 
-def _calendar() -> ChineseCalendar:
-    return ChineseCalendar()
+def _calendar(ledger: Ledger) -> ChineseCalendar:
+    """The calendar every part shares: Chinese holidays plus the office's adjustments."""
+    return ledger.working_calendar()
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     ledger = _open(args)
     store = _read_store(args)
-    Projector(ledger, store, _calendar()).catch_up()
+    Projector(ledger, store, _calendar(ledger)).catch_up()
     plans = queries.resolve_plan(store, args.plan)
     if len(plans) > 1:
         raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
@@ -206,7 +210,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         dict(args.value or []),
         args.idempotency_key,
     )
-    Projector(ledger, store, _calendar()).catch_up()
+    Projector(ledger, store, _calendar(ledger)).catch_up()
     if args.json:
         print(
             json.dumps(
@@ -278,7 +282,7 @@ REPORT_COLUMNS = {
 def cmd_report(args: argparse.Namespace) -> int:
     ledger = _open(args)
     store = _read_store(args)
-    calendar = _calendar()
+    calendar = _calendar(ledger)
     with open_view(ledger, store, calendar, as_of=args.as_of, position=args.position) as view:
         kind = args.report
         if kind == "responsibilities":
@@ -310,7 +314,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     ledger = _open(args)
     store = _read_store(args)
     names = [args.projection] if args.projection else None
-    stats = Projector(ledger, store, _calendar()).rebuild(
+    stats = Projector(ledger, store, _calendar(ledger)).rebuild(
         names, batch_size=args.batch_size, progress=_progress_bar
     )
     print(file=sys.stderr)
@@ -340,7 +344,7 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     ledger = _open(args)
     store = _read_store(args)
-    projector = Projector(ledger, store, _calendar())
+    projector = Projector(ledger, store, _calendar(ledger))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -384,7 +388,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         unit_id = unit_name = None
         if args.unit:
             ledger = _open(args)
-            Projector(ledger, store, _calendar()).catch_up()
+            Projector(ledger, store, _calendar(ledger)).catch_up()
             unit = queries.resolve_unit(store, args.unit)
             unit_id, unit_name = unit["unit_id"], unit["name"]
         expires = None
@@ -445,6 +449,138 @@ def _port(text: str) -> int:
     if not 0 < port < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
     return port
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from scheduler.tick import run_tick
+
+    ledger = _open(args)
+    store = _read_store(args)
+    today = ledger.clock.today()
+    day = args.as_of or today
+    simulated = day != today
+    report = run_tick(ledger, store, day, wall=ledger.clock, simulated=simulated,
+                      dry_run=args.dry_run)
+    _print_days([report], args.json)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from scheduler.tick import run_tick
+
+    if args.to < args.start:
+        raise UserError("--to is before --from")
+    if (args.to - args.start).days > 3 * 366:
+        raise UserError("simulate at most three years at a time")
+    ledger = _open(args)
+    store = _read_store(args)
+    reports = []
+    day = args.start
+    while day <= args.to:
+        reports.append(run_tick(ledger, store, day, wall=ledger.clock, simulated=True,
+                                dry_run=args.dry_run))
+        day += timedelta(days=1)
+    _print_days(reports, args.json)
+    return 0
+
+
+def _print_days(reports: list[Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=2))
+        return
+    for report in reports:
+        if report.empty:
+            continue
+        flag = " [simulated]" if report.simulated else ""
+        print(f"{report.day}{flag}: {len(report.reminders)} reminders, {len(report.urges)} "
+              f"urges, {len(report.escalations)} escalations"
+              + "".join(f", {c['kind']} cycle {c['period']}" for c in report.cycles))
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    act = Act.by(ledger.clock, _operator(), "office")
+    if args.calendar_command == "set":
+        receipt = ledger.adjust_calendar(act, marks=[(args.day, args.mark)], note=args.note)
+        print(f"{args.day} is now a {args.mark}" if receipt.created
+              else f"{args.day} was already a {args.mark}; nothing written")
+    elif args.calendar_command == "load":
+        marks = _read_marks(Path(args.file))
+        years = [args.confirm_year] if args.confirm_year else []
+        receipt = ledger.adjust_calendar(act, marks=marks, confirm_years=years, note=args.note)
+        print(f"loaded {len(marks)} dates" + (f", confirmed {years[0]}" if years else "")
+              + ("" if receipt.created else "; nothing new"))
+    elif args.calendar_command == "confirm":
+        receipt = ledger.adjust_calendar(act, confirm_years=[args.year], note=args.note)
+        print(f"{args.year} confirmed" if receipt.created else f"{args.year} was confirmed")
+    else:
+        _show_month(ledger, args.month)
+    return 0
+
+
+def _read_marks(path: Path) -> list[tuple[date, str]]:
+    """``YYYY-MM-DD workday|holiday`` per line; ``#`` starts a comment."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read {path}: {error}") from None
+    marks = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        parts = text.split()
+        if len(parts) != 2 or parts[1] not in ("workday", "holiday"):
+            raise UserError(f"{path}:{number}: expected 'YYYY-MM-DD workday|holiday'")
+        try:
+            marks.append((date.fromisoformat(parts[0]), parts[1]))
+        except ValueError:
+            raise UserError(f"{path}:{number}: {parts[0]!r} is not a date") from None
+    if not marks:
+        raise UserError(f"{path} lists no dates")
+    return marks
+
+
+def _show_month(ledger: Ledger, month: str) -> None:
+    """A month grid: ``7·`` not a working day, ``10*`` a working weekend day (调休)."""
+    import calendar as month_calendar
+
+    try:
+        year, number = (int(x) for x in month.split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        raise UserError(f"{month!r} is not a month (YYYY-MM)") from None
+    working = ledger.working_calendar()
+    print(f"{first:%Y-%m}  ({working.year_status(year)})")
+    print(" ".join(f"{name:>3}" for name in ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")))
+    for week in month_calendar.Calendar().monthdatescalendar(year, number):
+        cells = []
+        for day in week:
+            if day.month != number:
+                cells.append("   ")
+            elif working.is_workday(day):
+                cells.append(f"{day.day:>2}" + ("*" if day.weekday() >= 5 else " "))
+            else:
+                cells.append(f"{day.day:>2}·")
+        print(" ".join(cells).rstrip())
+    print("· not a working day   * a working weekend day (调休)")
+    for day in working.workdays_in_month(year, number) + [
+        d for d in (first + timedelta(days=i) for i in range(31))
+        if d.month == number and not working.is_workday(d) and d.weekday() < 5
+    ]:
+        info = working.explain(day)
+        if info.workday != (day.weekday() < 5) or info.source == "override":
+            kind = "working day" if info.workday else "holiday"
+            print(f"  {day}  {kind}  ({info.source}{': ' + info.name if info.name else ''})")
+    for warning in working.warnings_for({year}):
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from scheduler.service import run_scheduler
+
+    run_scheduler(_store(args), at=args.at)
+    return 0
 
 
 def _line(record: LedgerRecord) -> str:
@@ -581,6 +717,42 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="stop a token working")
     revoke.add_argument("token_id")
     revoke.set_defaults(handler=cmd_tokens)
+
+    tick = commands.add_parser("tick", help="run the scheduler's daily tick once")
+    tick.add_argument("--as-of", type=_date, help="as if it were this day (simulated)")
+    tick.add_argument("--dry-run", action="store_true", help="decide, write nothing")
+    tick.add_argument("--json", action="store_true")
+    tick.set_defaults(handler=cmd_tick)
+
+    simulate = commands.add_parser("simulate", help="run every day of a range, simulated")
+    simulate.add_argument("--from", dest="start", type=_date, required=True)
+    simulate.add_argument("--to", type=_date, required=True)
+    simulate.add_argument("--dry-run", action="store_true", help="decide, write nothing")
+    simulate.add_argument("--json", action="store_true")
+    simulate.set_defaults(handler=cmd_simulate)
+
+    calendar_cmd = commands.add_parser("calendar", help="working days: show and adjust")
+    calendar_commands = calendar_cmd.add_subparsers(dest="calendar_command", metavar="ACTION",
+                                                    parser_class=_Parser)
+    calendar_commands.required = True
+    mark = calendar_commands.add_parser("set", help="make a day a working day or a holiday")
+    mark.add_argument("day", type=_date)
+    mark.add_argument("mark", choices=["workday", "holiday"])
+    mark.add_argument("--note", default="", help="why (e.g. the notice's number)")
+    load = calendar_commands.add_parser("load", help="load 'YYYY-MM-DD workday|holiday' lines")
+    load.add_argument("file")
+    load.add_argument("--confirm-year", type=int, help="the list completes this year")
+    load.add_argument("--note", default="")
+    confirm = calendar_commands.add_parser("confirm", help="declare a year's dates complete")
+    confirm.add_argument("year", type=int)
+    confirm.add_argument("--note", default="")
+    show = calendar_commands.add_parser("show", help="a month's working days, e.g. 2026-10")
+    show.add_argument("month")
+    calendar_cmd.set_defaults(handler=cmd_calendar)
+
+    scheduler = commands.add_parser("scheduler", help="run the scheduler process (daily tick)")
+    scheduler.add_argument("--at", default="09:00", help="daily tick time, Asia/Shanghai")
+    scheduler.set_defaults(handler=cmd_scheduler)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")

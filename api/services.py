@@ -13,7 +13,7 @@ from typing import Any
 
 from api.tokens import TokenStore
 from ledger.application import Ledger, open_ledger
-from ledger.calendar import ChineseCalendar, WorkingDayCalendar
+from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SystemClock
 from ledger.store import StoreConfig
 from projections.db import ReadStore
@@ -24,7 +24,7 @@ from projections.projector import Projector
 class Settings:
     store: StoreConfig
     clock: Clock = field(default_factory=SystemClock)
-    calendar: WorkingDayCalendar = field(default_factory=ChineseCalendar)
+    calendar: WorkingDayCalendar | None = None
     max_body_bytes: int = 256 * 1024
     max_plan_bytes: int = 2 * 1024 * 1024
     writes_per_minute: int = 600  # per token; 0 turns the limit off
@@ -45,7 +45,10 @@ class Services:
 
     @property
     def calendar(self) -> WorkingDayCalendar:
-        return self.settings.calendar
+        """Settings' calendar if one was given (tests), else the ledger's own."""
+        if self.settings.calendar is not None:
+            return self.settings.calendar
+        return self.ledger.working_calendar()
 
     @property
     def ledger(self) -> Ledger:

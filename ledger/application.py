@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 from ledger import ids
 from ledger.acts import Act
 from ledger.assignment import Assignment
+from ledger.calendar import ChineseCalendar
 from ledger.clock import Clock, SystemClock
 from ledger.cycle import Cycle
 from ledger.errors import (
@@ -475,11 +476,15 @@ class Ledger(Application[UUID]):
         due_on: date | None,
         reason: str,
         evidence: Sequence[UUID] = (),
+        *,
+        once: bool = False,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
-            lambda a: a.issue_reminder(act, obligation, period, due_on, reason, list(evidence)),
+            lambda a: a.issue_reminder(
+                act, obligation, period, due_on, reason, list(evidence), once
+            ),
         )
 
     def issue_urge(
@@ -491,11 +496,13 @@ class Ledger(Application[UUID]):
         due_on: date | None,
         reason: str,
         evidence: Sequence[UUID] = (),
+        *,
+        once: bool = False,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
-            lambda a: a.issue_urge(act, obligation, period, due_on, reason, list(evidence)),
+            lambda a: a.issue_urge(act, obligation, period, due_on, reason, list(evidence), once),
         )
 
     def escalate(
@@ -507,11 +514,13 @@ class Ledger(Application[UUID]):
         due_on: date | None,
         reason: str,
         evidence: Sequence[UUID] = (),
+        *,
+        once: bool = False,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
-            lambda a: a.escalate(act, obligation, period, due_on, reason, list(evidence)),
+            lambda a: a.escalate(act, obligation, period, due_on, reason, list(evidence), once),
         )
 
     def acknowledge_escalation(
@@ -582,6 +591,37 @@ class Ledger(Application[UUID]):
             act, assignment_id, lambda a: a.withdraw(act, reason), expected_version
         )
 
+    def on_many_assignments(
+        self, act: Act, decisions: dict[UUID, Callable[[Assignment], T]]
+    ) -> dict[UUID, T]:
+        """Apply one decision to each of many assignments, all in one transaction.
+
+        For the scheduler's day: hundreds of reminders commit together (one fsync, not
+        hundreds). A conflict with another writer re-decides everything on fresh state.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            fresh = attempt > 0
+            results: dict[UUID, T] = {}
+            aggregates = []
+            for assignment_id, decide in decisions.items():
+                aggregate = self._load(
+                    assignment_id, Assignment,
+                    lambda i=assignment_id: NotAssigned(f"no assignment {i}"), fresh=fresh,
+                )
+                try:
+                    results[assignment_id] = decide(aggregate)
+                except LedgerError as error:
+                    results[assignment_id] = error  # type: ignore[assignment]
+                aggregates.append(aggregate)
+            try:
+                self.commit(*aggregates)
+            except ConcurrentWriteConflict:
+                for assignment_id in decisions:
+                    self._forget(assignment_id)
+                continue
+            return results
+        raise ConcurrentWriteConflict("other writers kept changing the same records; retry")
+
     # ---- cycles --------------------------------------------------------------------
     def record_cycle(
         self, act: Act, kind: str, period: str, snapshot: dict[str, Any], scope: str = ""
@@ -592,9 +632,57 @@ class Ledger(Application[UUID]):
             return Receipt(cycle_id, (), None, created=False)
         return self._create(Cycle.run(act, cycle_id, kind, period, scope, snapshot))
 
+    # ---- the working-day calendar --------------------------------------------------------
+    def working_calendar(self) -> ChineseCalendar:
+        """Chinese holidays and 调休, with the office's recorded adjustments."""
+        from ledger.calendar_log import CalendarLog
+
+        log = self.find(ids.calendar_log_id())
+        if isinstance(log, CalendarLog):
+            return log.calendar()
+        return ChineseCalendar()
+
+    def adjust_calendar(
+        self,
+        act: Act,
+        *,
+        marks: Sequence[tuple[date, str]] = (),
+        confirm_years: Sequence[int] = (),
+        note: str = "",
+    ) -> Receipt:
+        """Mark days as working days or holidays and/or confirm years, in one go."""
+        from ledger.calendar_log import CalendarLog
+
+        log_id = ids.calendar_log_id()
+        for _attempt in range(MAX_ATTEMPTS):
+            log = self.find(log_id)
+            if log is None:
+                log = CalendarLog.open(act, log_id)
+            assert isinstance(log, CalendarLog)
+            for day, mark in marks:
+                log.mark(act, day, mark, note)
+            for year in confirm_years:
+                log.confirm(act, year, note)
+            try:
+                position = self.commit(log)
+            except ConcurrentWriteConflict:
+                continue
+            return Receipt(log_id, (), position, created=position is not None)
+        raise ConcurrentWriteConflict("the calendar changed at the same moment; retry")
+
     # ---- briefings --------------------------------------------------------------------
-    def record_briefing(self, act: Act, *, kind: str, period: str, as_of: date, position: int,
-                        sha256: str, pages: int, filename: str) -> Receipt:
+    def record_briefing(
+        self,
+        act: Act,
+        *,
+        kind: str,
+        period: str,
+        as_of: date,
+        position: int,
+        sha256: str,
+        pages: int,
+        filename: str,
+    ) -> Receipt:
         """Record that a briefing was issued; the same one again records nothing."""
         from ledger.briefing import Briefing
 
@@ -603,9 +691,19 @@ class Ledger(Application[UUID]):
         briefing_id = ids.briefing_id(kind, period, position, sha256)
         if self._exists(briefing_id):
             return Receipt(briefing_id, (), None, created=False)
-        return self._create(Briefing.issue(act, briefing_id, kind=kind, period=period,
-                                           as_of=as_of, position=position, sha256=sha256,
-                                           pages=pages, filename=filename))
+        return self._create(
+            Briefing.issue(
+                act,
+                briefing_id,
+                kind=kind,
+                period=period,
+                as_of=as_of,
+                position=position,
+                sha256=sha256,
+                pages=pages,
+                filename=filename,
+            )
+        )
 
     # ---- reading the log -----------------------------------------------------------
     def position(self) -> int:

@@ -69,6 +69,7 @@ class Assignment(Aggregate):
             a.corrections = {}
             a.escalations = {}
             a.extensions = {}
+            a.chased = {}
             a.reminders = 0
             a.urges = 0
 
@@ -126,6 +127,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
+            a.chased[chase_key("reminder", self)] = self.originator_version
 
     class UrgeIssued(Event):
         """催办: after a deadline was missed."""
@@ -138,6 +140,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
+            a.chased[chase_key("urge", self)] = self.originator_version
 
     class EscalatedToSupervisionPlatform(Event):
         """上报监督平台, with the reason and the events that justify it."""
@@ -150,6 +153,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
+            a.chased[chase_key("escalation", self)] = self.originator_version
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -218,6 +222,7 @@ class Assignment(Aggregate):
     report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, content hash)
     corrections: dict[int, list[int]]  # report version -> correction versions
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
+    chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
     extensions: dict[int, str | None]  # request version -> None | approved | refused
     reminders: int
     urges: int
@@ -230,7 +235,7 @@ class Assignment(Aggregate):
         """
         clone = object.__new__(type(self))
         state = dict(self.__dict__)
-        for name in ("reports", "report_keys", "escalations", "extensions"):
+        for name in ("reports", "report_keys", "escalations", "extensions", "chased"):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
         state["_pending_events"] = list(state["_pending_events"])
@@ -370,15 +375,23 @@ class Assignment(Aggregate):
     def _chase(
         self,
         event_class: type[Assignment.Event],
-        action: str,
+        kind: str,
         act: Act,
         obligation: str,
         period: str,
         due_on: date | None,
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...],
-    ) -> UUID:
-        self._require_open(action)
+        once: bool,
+    ) -> UUID | None:
+        """Remind, urge or escalate. With ``once`` (the scheduler's ladder) a step
+        already taken for this obligation and period is not taken again: None."""
+        self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
+        period = str(Period.parse(period))
+        obligation = clean_text(obligation, "obligation", limit=200)
+        key = f"{kind}|{obligation}|{period}|{'simulated' if act.simulated else 'real'}"
+        if once and key in self.chased:
+            return None
         unknown = [str(e) for e in evidence if self.version_of(e) is None]
         if unknown:
             raise UnknownEvent(
@@ -388,12 +401,19 @@ class Assignment(Aggregate):
         return self._emit(
             event_class,
             act,
-            obligation=clean_text(obligation, "obligation", limit=200),
-            period=str(Period.parse(period)),
+            obligation=obligation,
+            period=period,
             due_on=due_on,
             reason=clean_text(reason, "reason", limit=MAX_SHORT_TEXT),
             evidence=list(evidence),
         )
+
+    def chase_event(self, kind: str, obligation: str, period: str, simulated: bool) -> UUID | None:
+        """The id of the reminder/urge/escalation already taken for this obligation."""
+        version = self.chased.get(
+            f"{kind}|{obligation}|{period}|{'simulated' if simulated else 'real'}"
+        )
+        return self.event_id_at(version) if version else None
 
     def issue_reminder(
         self,
@@ -403,9 +423,10 @@ class Assignment(Aggregate):
         due_on: date | None,
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
-    ) -> UUID:
+        once: bool = False,
+    ) -> UUID | None:
         return self._chase(
-            self.ReminderIssued, "remind", act, obligation, period, due_on, reason, evidence
+            self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence, once
         )
 
     def issue_urge(
@@ -416,9 +437,10 @@ class Assignment(Aggregate):
         due_on: date | None,
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
-    ) -> UUID:
+        once: bool = False,
+    ) -> UUID | None:
         return self._chase(
-            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence
+            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once
         )
 
     def escalate(
@@ -429,16 +451,18 @@ class Assignment(Aggregate):
         due_on: date | None,
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
-    ) -> UUID:
+        once: bool = False,
+    ) -> UUID | None:
         return self._chase(
             self.EscalatedToSupervisionPlatform,
-            "escalate",
+            "escalation",
             act,
             obligation,
             period,
             due_on,
             reason,
             evidence,
+            once,
         )
 
     def acknowledge_escalation(
@@ -513,6 +537,11 @@ class Assignment(Aggregate):
                 f"{self.unit_name} is already withdrawn from task {self.task_number}"
             )
         return self._emit(self.Withdrawn, act, reason=clean_text(reason, "reason"))
+
+
+def chase_key(kind: str, event: Any) -> str:
+    real = "simulated" if event.simulated else "real"
+    return f"{kind}|{event.obligation}|{event.period}|{real}"
 
 
 def _check_role(role: str) -> None:

@@ -38,6 +38,13 @@ def cycle_id(kind: str, period: str, scope: str = "") -> UUID:
     return _key("cycle", kind, period, scope)
 
 
+CALENDAR_LOG = "calendar"
+
+
+def calendar_log_id() -> UUID:
+    return _key("calendar-log", CALENDAR_LOG)
+
+
 def briefing_id(kind: str, period: str, position: int, sha256: str) -> UUID:
     """The same PDF of the same knowledge is one briefing, however often it is issued."""
     return _key("briefing", kind, period, position, sha256)

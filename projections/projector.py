@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,9 +25,13 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from ledger import ids
 from ledger.application import Ledger, LedgerRecord, _plain
 from ledger.assignment import COMPLETED, IN_PROGRESS, NOT_STARTED, WITHDRAWN, Assignment
+from ledger.briefing import Briefing
 from ledger.calendar import ChineseCalendar, WorkingDayCalendar
+from ledger.calendar_log import CalendarLog, calendar_from
 from ledger.cycle import Cycle
 from ledger.duties import PlanDuty, obligation_horizon, owed_reports, plan_duties
+from ledger.obligations import due_date
+from ledger.periods import Period
 from ledger.plan import Plan, Task
 from ledger.unit import Unit
 from projections.db import ReadStore, Statement
@@ -94,7 +98,14 @@ class Projector:
     ) -> None:
         self.ledger = ledger
         self.store = store
-        self.calendar = calendar or ChineseCalendar()
+        # Due dates follow the calendar as the ledger knew it at each event: the base
+        # Chinese calendar plus the office's adjustments seen so far (CalendarLog events).
+        # ``calendar`` only serves callers that pass a custom calendar without any
+        # adjustments of their own (tests with a weekday calendar).
+        self._base_calendar = calendar
+        self._overrides: dict[str, str] = {}
+        self._confirmed: list[int] = []
+        self.calendar: WorkingDayCalendar = calendar or ChineseCalendar()
         self.include = include  # a filter for "as of" snapshots; None applies everything
         self.unknown_events = 0
         self._caches_at: int | None = None
@@ -218,6 +229,9 @@ class Projector:
         self._unit_kinds.clear()
         self._streams.clear()
         self._schedules.clear()
+        self._overrides = {}
+        self._confirmed = []
+        self._refresh_calendar()
         if start == 0:
             self._caches_at = 0
             return
@@ -250,6 +264,19 @@ class Projector:
             )
         for row in self.store.query("SELECT plan_id FROM {s}rm_plans"):
             self._streams[row["plan_id"]] = _Stream(plan_id=row["plan_id"])
+        self._overrides = {
+            r["day"]: r["mark"] for r in self.store.query("SELECT day, mark FROM {s}rm_calendar")
+        }
+        self._confirmed = [
+            r["year"] for r in self.store.query("SELECT year FROM {s}rm_calendar_years")
+        ]
+        self._refresh_calendar()
+
+    def _refresh_calendar(self) -> None:
+        if self._overrides or self._confirmed or self._base_calendar is None:
+            self.calendar = calendar_from(self._overrides, self._confirmed)
+        else:
+            self.calendar = self._base_calendar
 
     @staticmethod
     def _plan_facts(issued_on: date | None, obligations: list, targets: list) -> _PlanFacts:
@@ -384,12 +411,68 @@ class Projector:
                 sid,
             )
 
+    # ---- office: cycles, briefings, calendar -------------------------------------------------
+    def _office(self, record: LedgerRecord, batch: _Batch) -> None:
+        e, at = record.event, record.position
+        sid = str(e.originator_id)
+        if isinstance(e, Cycle.Ran):
+            batch.add(
+                "INSERT INTO {s}rm_cycles (cycle_id, kind, period, scope, business_date, "
+                "simulated, snapshot, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                sid,
+                e.kind,
+                e.period,
+                e.scope,
+                _d(e.business_date),
+                int(e.simulated),
+                _j(e.snapshot),
+                at,
+            )
+        elif isinstance(e, Briefing.Issued):
+            batch.add(
+                "INSERT INTO {s}rm_briefings (briefing_id, kind, period, as_of, ledger_position, "
+                "sha256, pages, filename, actor, business_date, simulated, position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sid,
+                e.kind,
+                e.period,
+                _d(e.as_of),
+                e.position,
+                e.sha256,
+                e.pages,
+                e.filename,
+                e.actor,
+                _d(e.business_date),
+                int(e.simulated),
+                at,
+            )
+        elif isinstance(e, CalendarLog.DayMarked):
+            batch.add(
+                "INSERT INTO {s}rm_calendar (day, mark, actor, position) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day) DO UPDATE SET mark = excluded.mark, actor = excluded.actor, "
+                "position = excluded.position",
+                _d(e.day),
+                e.mark,
+                e.actor,
+                at,
+            )
+        elif isinstance(e, CalendarLog.YearConfirmed):
+            batch.add(
+                "INSERT INTO {s}rm_calendar_years (year, actor, position) VALUES (?, ?, ?) "
+                "ON CONFLICT (year) DO NOTHING",
+                e.year,
+                e.actor,
+                at,
+            )
+
     # ---- accountability ----------------------------------------------------------------
     def _accountability(self, record: LedgerRecord, batch: _Batch) -> None:
         e, at = record.event, record.position
         sid = str(e.originator_id)
         day = _d(e.business_date)
-        if isinstance(e, Assignment.Assigned):
+        if isinstance(e, CalendarLog.DayMarked):
+            self._move_due_dates(e.day, batch)
+        elif isinstance(e, Assignment.Assigned):
             batch.add(
                 "INSERT INTO {s}rm_assignments (assignment_id, plan_id, task_id, task_number, "
                 "unit_id, unit_name, role, status, source, assigned_on, position) "
@@ -592,6 +675,30 @@ class Projector:
             )
             self._release(sid, e.business_date, batch)
 
+    def _move_due_dates(self, day: date, batch: _Batch) -> None:
+        """A day changed status: every due date counted in its month is counted again."""
+        month_before = day.replace(day=1) - timedelta(days=1)
+        ending = [Period.month_of(month_before)]
+        if month_before.month % 3 == 0:
+            ending.append(Period.quarter_of(month_before))
+        if month_before.month % 6 == 0:
+            ending.append(Period.half_of(month_before))
+        if month_before.month == 12:
+            ending.append(Period.year_of(month_before))
+        for plan_id, facts in self._plans.items():
+            for duty in facts.duties:
+                for period in ending:
+                    if period.kind != duty.rule.period_kind:
+                        continue
+                    batch.add(
+                        "UPDATE {s}rm_obligations SET due_on = ? WHERE plan_id = ? "
+                        "AND rule = ? AND period = ?",
+                        due_date(duty.rule, period, self.calendar).isoformat(),
+                        plan_id,
+                        duty.rule.slug,
+                        str(period),
+                    )
+
     def _release(self, assignment_id: str, day: date, batch: _Batch) -> None:
         batch.add(
             "UPDATE {s}rm_obligations SET void_position = NULL WHERE assignment_id = ? "
@@ -615,8 +722,12 @@ class Projector:
         schedule = self._schedules.get(key)
         if schedule is None:
             schedule = [
-                (owed.rule, str(owed.period), owed.period.start.isoformat(),
-                 owed.due_on.isoformat())
+                (
+                    owed.rule,
+                    str(owed.period),
+                    owed.period.start.isoformat(),
+                    owed.due_on.isoformat(),
+                )
                 for owed in owed_reports(
                     [d for d, bound in zip(facts.duties, binding, strict=True) if bound],
                     task_number=e.task_number,
@@ -634,7 +745,14 @@ class Projector:
                 "INSERT INTO {s}rm_obligations (assignment_id, rule, period, plan_id, unit_id, "
                 "task_number, period_start, due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (assignment_id, rule, period) DO NOTHING",
-                assignment, rule, period, plan, unit, e.task_number, start, due,
+                assignment,
+                rule,
+                period,
+                plan,
+                unit,
+                e.task_number,
+                start,
+                due,
             )
 
     # ---- audit ---------------------------------------------------------------------------

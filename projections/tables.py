@@ -37,6 +37,35 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             name TEXT PRIMARY KEY, unit_id TEXT NOT NULL)""",
         ),
     ],
+    # supervision cycles run, briefings issued, the office's calendar adjustments
+    "office": [
+        (
+            "rm_cycles",
+            """CREATE TABLE IF NOT EXISTS {s}rm_cycles (
+            cycle_id TEXT PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL,
+            scope TEXT NOT NULL, business_date TEXT NOT NULL, simulated INTEGER NOT NULL,
+            snapshot TEXT NOT NULL, position BIGINT NOT NULL)""",
+        ),
+        (
+            "rm_briefings",
+            """CREATE TABLE IF NOT EXISTS {s}rm_briefings (
+            briefing_id TEXT PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL,
+            as_of TEXT NOT NULL, ledger_position BIGINT NOT NULL, sha256 TEXT NOT NULL,
+            pages INTEGER NOT NULL, filename TEXT NOT NULL, actor TEXT NOT NULL,
+            business_date TEXT NOT NULL, simulated INTEGER NOT NULL, position BIGINT NOT NULL)""",
+        ),
+        (
+            "rm_calendar",
+            """CREATE TABLE IF NOT EXISTS {s}rm_calendar (
+            day TEXT PRIMARY KEY, mark TEXT NOT NULL, actor TEXT NOT NULL,
+            position BIGINT NOT NULL)""",
+        ),
+        (
+            "rm_calendar_years",
+            """CREATE TABLE IF NOT EXISTS {s}rm_calendar_years (
+            year INTEGER PRIMARY KEY, actor TEXT NOT NULL, position BIGINT NOT NULL)""",
+        ),
+    ],
     # who is on what, what they reported, what they owe, how they were chased
     "accountability": [
         (
@@ -103,6 +132,7 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 INDEXES = [
+    "CREATE INDEX IF NOT EXISTS rm_cycles_kind ON {s}rm_cycles (kind, period)",
     "CREATE INDEX IF NOT EXISTS rm_tasks_plan ON {s}rm_tasks (plan_id, ordinal)",
     "CREATE INDEX IF NOT EXISTS rm_assignments_unit ON {s}rm_assignments (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_assignments_task ON {s}rm_assignments (task_id)",
