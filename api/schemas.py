@@ -9,6 +9,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Positions and versions fit a signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_POSITION = 2**63 - 1
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
 
 
@@ -103,7 +105,7 @@ class ChaseIn(Strict):
 class LifecycleIn(Strict):
     reason = text(2_000, required=False, load_default="")
     expected_version = fields.Integer(strict=True, load_default=None,
-                                      validate=validate.Range(min=1))
+                                      validate=validate.Range(min=1, max=MAX_POSITION))
 
 
 class AcknowledgeIn(Strict):
@@ -114,7 +116,7 @@ class AcknowledgeIn(Strict):
 
 class ReportQuery(Strict):
     as_of = IsoDate(load_default=None)
-    position = fields.Integer(strict=False, load_default=None, validate=validate.Range(min=0))
+    position = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_POSITION))
     unit = text(200, required=False)
     task = text(40, required=False)
     plan = text(200, required=False)
@@ -133,12 +135,12 @@ class AuditQuery(Strict):
     actor = text(200, required=False)
     since = IsoDate(load_default=None)
     until = IsoDate(load_default=None)
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class FeedQuery(Strict):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -306,6 +306,14 @@ class Projector:
             self._streams[stream] = _Stream(
                 str(event.plan_id), event.task_number, str(event.unit_id)
             )
+        elif isinstance(event, CalendarLog.DayMarked):
+            self._overrides[event.day.isoformat()] = event.mark
+            self._schedules.clear()
+            self._refresh_calendar()
+        elif isinstance(event, CalendarLog.YearConfirmed):
+            if event.year not in self._confirmed:
+                self._confirmed.append(event.year)
+            self._refresh_calendar()
 
     # ---- registry ----------------------------------------------------------------------
     def _registry(self, record: LedgerRecord, batch: _Batch) -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -42,7 +43,7 @@ class Plans(MethodView):
             "SELECT * FROM {s}rm_plans ORDER BY issued_on, title")]
 
     @requires("office")
-    @blp.arguments(ImportQuery, location="query")
+    @blp.arguments(ImportQuery, location="query", unknown=ma.RAISE)
     @blp.response(201, ImportOut)
     @blp.alt_response(200, schema=ImportOut, description="dry run, or nothing new")
     def post(self, query: dict[str, Any]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -47,7 +48,7 @@ def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
 def _report_view(kind: str, roles: tuple[str, ...], doc: str) -> type[MethodView]:
     class Report(MethodView):
         @requires(*roles)
-        @blp.arguments(ReportQuery, location="query")
+        @blp.arguments(ReportQuery, location="query", unknown=ma.RAISE)
         @blp.response(200, RowsOut)
         def get(self, query: dict[str, Any]) -> Any:
             return _report(kind, query)
@@ -73,7 +74,7 @@ for _kind, _roles, _doc in (
 @blp.route("/audit")
 class Audit(MethodView):
     @requires("office", "auditor")
-    @blp.arguments(AuditQuery, location="query")
+    @blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ListOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The audit trail: who did what, in which role, when; by task, unit or actor.
@@ -88,7 +89,7 @@ class Audit(MethodView):
 @blp.route("/events")
 class Feed(MethodView):
     @requires("office", "auditor")
-    @blp.arguments(FeedQuery, location="query")
+    @blp.arguments(FeedQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, ListOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The raw event feed after a ledger position, for other systems (cursor-paged)."""

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -37,7 +38,7 @@ def _task_out(row: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/tasks")
 class Tasks(MethodView):
     @requires("office", "auditor", "liaison")
-    @blp.arguments(TaskQuery, location="query")
+    @blp.arguments(TaskQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskOut(many=True))
     def get(self, query: dict[str, Any]) -> Any:
         """Tasks, filtered by plan, unit or number; a liaison sees its unit's tasks."""
