@@ -75,6 +75,10 @@ MATRIX: list[tuple[str, str, str, Any, dict[str | None, int]]] = [
      {"office": 200, "auditor": 200, "liaison": 403, "other_liaison": 403, "platform": 403}),
     ("event feed", "GET", "/events?limit=5", None,
      {"office": 200, "auditor": 200, "liaison": 403, "other_liaison": 403, "platform": 403}),
+    ("outbox", "GET", "/outbox", None,
+     {"office": 200, "auditor": 200, "liaison": 403, "other_liaison": 403, "platform": 403}),
+    ("briefings", "GET", "/briefings", None,
+     {"office": 200, "auditor": 200, "liaison": 403, "other_liaison": 403, "platform": 403}),
     ("metrics", "GET", "/metrics", None,
      {"office": 200, "auditor": 200, "liaison": 403, "other_liaison": 403, "platform": 403}),
 ]

@@ -1,0 +1,81 @@
+"""The office's queues: the outbox to the supervision platform and liaisons; briefings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import marshmallow as ma
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from api.auth import requires, services
+from api.schemas import ListOut, Strict, text
+from scheduler.outbox import create_tables, outbox_list
+
+blp = Blueprint("office", __name__, description="Outbox and briefings")
+
+BRIEFINGS_DIR_VARIABLE = "TASKLEDGER_BRIEFINGS_DIR"
+
+
+def briefings_dir() -> Path:
+    return Path(os.environ.get(BRIEFINGS_DIR_VARIABLE, "var/briefings"))
+
+
+class OutboxQuery(Strict):
+    channel = text(20, required=False)
+
+
+@blp.route("/outbox")
+class Outbox(MethodView):
+    @requires("office", "auditor")
+    @blp.arguments(OutboxQuery, location="query", unknown=ma.RAISE)
+    @blp.response(200, ListOut)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Deliveries to the supervision platform and to liaisons: queued, delivered,
+        failed or acknowledged (escalations the platform has acknowledged)."""
+        svc = services()
+        svc.catch_up()
+        create_tables(svc.store)
+        return {"items": outbox_list(svc.store, query.get("channel")), "next_after": None}
+
+
+@blp.route("/briefings")
+class Briefings(MethodView):
+    @requires("office", "auditor")
+    @blp.response(200, ListOut)
+    def get(self) -> Any:
+        """Briefings issued: kind, period, as-of date, ledger position, SHA-256."""
+        svc = services()
+        svc.catch_up()
+        rows = svc.store.query(
+            "SELECT briefing_id, kind, period, as_of, ledger_position, sha256, pages, filename, "
+            "actor, business_date, simulated FROM {s}rm_briefings ORDER BY position"
+        )
+        return {"items": rows, "next_after": None}
+
+
+@blp.route("/briefings/<uuid:briefing_id>/pdf")
+class BriefingPdf(MethodView):
+    @requires("office", "auditor")
+    @blp.response(200, content_type="application/pdf")
+    def get(self, briefing_id: UUID) -> Any:
+        """The PDF, if its bytes still match the SHA-256 recorded when it was issued."""
+        import hashlib
+
+        svc = services()
+        svc.catch_up()
+        rows = svc.store.query("SELECT * FROM {s}rm_briefings WHERE briefing_id = ?",
+                               [str(briefing_id)])
+        if not rows:
+            abort(404, message=f"no briefing {briefing_id}")
+        path = briefings_dir() / Path(rows[0]["filename"]).name
+        if not path.is_file():
+            abort(404, message="the briefing's file is not in the briefings folder")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != rows[0]["sha256"]:
+            abort(409, message="the file no longer matches the issued briefing's SHA-256")
+        return send_file(path, mimetype="application/pdf", download_name=path.name)
