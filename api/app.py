@@ -27,6 +27,23 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Any:
         return problems.from_http_exception(error)
 
+    def _register_responses(self) -> None:
+        """As flask-smorest's, but error responses are documented as problem+json."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            content_type = problems.PROBLEM_JSON if status >= 400 else "application/json"
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, problems.PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings(store=configured_store())

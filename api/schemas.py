@@ -140,8 +140,21 @@ class AuditQuery(Strict):
 
 
 class FeedQuery(Strict):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION - 1))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class IdempotencyHeader(ma.Schema):
+    """Headers are many; only this one is ours (the rest are ignored, not refused)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = fields.Str(
+        required=True, data_key="Idempotency-Key",
+        validate=[validate.Length(min=1, max=200), _no_controls],
+        metadata={"description": "the same key and body give the same response, once"},
+    )
 
 
 class ImportQuery(Strict):

@@ -38,6 +38,8 @@ class Services:
         self._ledger: Ledger | None = None
         self._store: ReadStore | None = None
         self._tokens: TokenStore | None = None
+        self._projector: Projector | None = None
+        self._catch_up_lock = threading.Lock()
 
     @property
     def clock(self) -> Clock:
@@ -80,11 +82,19 @@ class Services:
         return self._tokens
 
     def projector(self) -> Projector:
-        return Projector(self.ledger, self.store, self.calendar)
+        """One projector per process: its caches survive between requests."""
+        if self._projector is None:
+            self._projector = Projector(self.ledger, self.store, self.settings.calendar)
+        return self._projector
 
     def catch_up(self) -> Any:
-        """Read-your-writes: apply whatever the ledger has that the read models lack."""
-        return self.projector().catch_up()
+        """Read-your-writes: apply whatever the ledger has that the read models lack.
+
+        Cheap when nothing is new (two position reads). One thread at a time per
+        process; other processes are kept apart by the tracking positions.
+        """
+        with self._catch_up_lock:
+            return self.projector().catch_up()
 
     def close(self) -> None:
         if self._ledger is not None:

@@ -376,6 +376,13 @@ class Ledger(Application[UUID]):
             assignment_id, Assignment, lambda: NotAssigned(f"no assignment {assignment_id}")
         )
 
+    def unit_of_assignment(self, assignment_id: UUID) -> UUID:
+        """Which unit an assignment belongs to (immutable, so the cache may answer)."""
+        return self._load(
+            assignment_id, Assignment, lambda: NotAssigned(f"no assignment {assignment_id}"),
+            fresh=False,
+        ).unit_id
+
     def assignment_of(self, task_id: UUID, unit_id: UUID) -> Assignment:
         task = self.get_task(task_id)
         unit = self.get_unit(unit_id)
@@ -717,7 +724,7 @@ class Ledger(Application[UUID]):
         self, after: int = 0, upto: int | None = None, batch: int = 1000
     ) -> Iterator[LedgerRecord]:
         """Every stored event after position ``after`` (up to ``upto``), in ledger order."""
-        start = after + 1
+        start = min(after, 2**63 - 2) + 1  # positions are signed 64-bit in both stores
         while True:
             try:
                 notifications = self.recorder.select_notifications(

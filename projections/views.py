@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from ledger.application import Ledger, LedgerRecord
@@ -22,6 +22,8 @@ from ledger.errors import InvalidInput
 from ledger.store import parse_database_url
 from projections.db import ReadStore
 from projections.projector import Projector
+
+MAX_DAYS_AHEAD = 366
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,14 @@ def open_view(
             f"position {position} is outside the ledger (0..{head})", field="position"
         )
     cutoff = head if position is None else position
-    day = as_of or ledger.clock.today()
+    today = ledger.clock.today()
+    day = as_of or today
+    if not date(2000, 1, 1) <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
+        # far-future dates would lay out decades of obligations for nothing
+        raise InvalidInput(
+            f"as-of date {day} must lie between 2000-01-01 and a year from today",
+            field="as_of",
+        )
     Projector(ledger, live, calendar).catch_up()  # the embedded default catches up in-process
     latest_day = live.scalar("SELECT MAX(business_date) AS d FROM {s}rm_audit")
     if cutoff >= head and (latest_day is None or latest_day <= day.isoformat()):

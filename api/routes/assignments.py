@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import require_unit, requires, services
-from api.routes.common import act, assignment_row, receipt_body, with_position
+from api.routes.common import act, assignment_row, check_assignment, receipt_body, with_position
 from api.schemas import (
     AcknowledgeIn,
     AssignmentOut,
@@ -18,6 +17,7 @@ from api.schemas import (
     CorrectionIn,
     ExtensionDecisionIn,
     ExtensionRequestIn,
+    IdempotencyHeader,
     LifecycleIn,
     ProgressReportIn,
     ReceiptOut,
@@ -56,29 +56,37 @@ class AssignmentOne(MethodView):
         """The assignment with its obligations and their status today."""
         row = assignment_row(assignment_id)
         with open_view(services().ledger, services().store, services().calendar) as view:
-            owed = [o for o in queries.obligations(view, services().calendar,
-                                                    unit=row["unit_name"])
-                    if o["assignment_id"] == row["assignment_id"]]
+            owed = [
+                o
+                for o in queries.obligations(view, services().calendar, unit=row["unit_name"])
+                if o["assignment_id"] == row["assignment_id"]
+            ]
         return {**row, "obligations": owed}
 
 
 @blp.route("/assignments/<uuid:assignment_id>/reports")
 class Reports(MethodView):
     @requires("liaison", "office")
+    @blp.arguments(IdempotencyHeader, location="headers", error_status_code=400)
     @blp.arguments(ProgressReportIn)
     @blp.response(201, ReportReceiptOut)
-    def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
+    def post(self, headers: dict[str, Any], body: dict[str, Any], assignment_id: UUID) -> Any:
         """Post a progress report. ``Idempotency-Key`` is required: the same key with the
         same body gives the same response and records nothing; with another body, 409."""
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if not key or len(key) > 200:
+        key = headers["idempotency_key"].strip()
+        if not key:
             abort(400, message=f"send an {IDEMPOTENCY_HEADER} header (1-200 characters)")
-        assignment_row(assignment_id)
+        check_assignment(assignment_id)
         receipt = services().ledger.report_progress(
             act(), assignment_id, body["period"], body["narrative"], body["metrics"], key
         )
-        return with_position({"event_id": str(receipt.event_id),
-                              "assignment_id": str(assignment_id), "period": body["period"]})
+        return with_position(
+            {
+                "event_id": str(receipt.event_id),
+                "assignment_id": str(assignment_id),
+                "period": body["period"],
+            }
+        )
 
 
 @blp.route("/assignments/<uuid:assignment_id>/corrections")
@@ -88,9 +96,13 @@ class Corrections(MethodView):
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
         """Correct an earlier report; the original stays in the ledger."""
-        assignment_row(assignment_id)
+        check_assignment(assignment_id)
         receipt = services().ledger.correct_progress(
-            act(), assignment_id, body["corrects"], body["narrative"], body["metrics"],
+            act(),
+            assignment_id,
+            body["corrects"],
+            body["narrative"],
+            body["metrics"],
             body["reason"],
         )
         return with_position(receipt_body(receipt))
@@ -103,9 +115,13 @@ class ExtensionRequests(MethodView):
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
         """Ask the office for more time on one obligation."""
-        assignment_row(assignment_id)
+        check_assignment(assignment_id)
         receipt = services().ledger.request_extension(
-            act(), assignment_id, body["obligation"], body["period"], body["requested_due_on"],
+            act(),
+            assignment_id,
+            body["obligation"],
+            body["period"],
+            body["requested_due_on"],
             body["reason"],
         )
         return with_position(receipt_body(receipt))
@@ -118,7 +134,7 @@ class ExtensionDecision(MethodView):
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID, request_id: UUID) -> Any:
         """The office approves (optionally with another date) or refuses."""
-        assignment_row(assignment_id)
+        check_assignment(assignment_id)
         receipt = services().ledger.decide_extension(
             act(), assignment_id, request_id, body["approved"], body["new_due_on"], body["note"]
         )
@@ -131,12 +147,22 @@ def _chase(kind: str) -> type[MethodView]:
         @blp.arguments(ChaseIn)
         @blp.response(201, ReceiptOut)
         def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
-            assignment_row(assignment_id)
+            check_assignment(assignment_id)
             ledger = services().ledger
-            method = {"reminders": ledger.issue_reminder, "urges": ledger.issue_urge,
-                      "escalations": ledger.escalate}[kind]
-            receipt = method(act(), assignment_id, body["obligation"], body["period"],
-                             body["due_on"], body["reason"], body["evidence"])
+            method = {
+                "reminders": ledger.issue_reminder,
+                "urges": ledger.issue_urge,
+                "escalations": ledger.escalate,
+            }[kind]
+            receipt = method(
+                act(),
+                assignment_id,
+                body["obligation"],
+                body["period"],
+                body["due_on"],
+                body["reason"],
+                body["evidence"],
+            )
             return with_position(receipt_body(receipt))
 
     Chase.post.__doc__ = {
@@ -159,9 +185,13 @@ class Acknowledgement(MethodView):
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID, escalation_id: UUID) -> Any:
         """The supervision platform acknowledges (or resolves) an escalation."""
-        assignment_row(assignment_id)
+        check_assignment(assignment_id)
         receipt = services().ledger.acknowledge_escalation(
-            act(), assignment_id, escalation_id, body["platform_reference"], body["note"],
+            act(),
+            assignment_id,
+            escalation_id,
+            body["platform_reference"],
+            body["note"],
             body["resolved"],
         )
         return with_position(receipt_body(receipt))
@@ -173,13 +203,17 @@ def _lifecycle(kind: str) -> type[MethodView]:
         @blp.arguments(LifecycleIn)
         @blp.response(201, ReceiptOut)
         def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
-            assignment_row(assignment_id)
+            check_assignment(assignment_id)
             ledger = services().ledger
             reason = body["reason"] or {"complete": "办结"}.get(kind, "")
-            method = {"complete": ledger.complete, "reopen": ledger.reopen,
-                      "withdraw": ledger.withdraw}[kind]
-            receipt = method(act(), assignment_id, reason,
-                             expected_version=body["expected_version"])
+            method = {
+                "complete": ledger.complete,
+                "reopen": ledger.reopen,
+                "withdraw": ledger.withdraw,
+            }[kind]
+            receipt = method(
+                act(), assignment_id, reason, expected_version=body["expected_version"]
+            )
             return with_position(receipt_body(receipt))
 
     Lifecycle.post.__doc__ = {

@@ -41,3 +41,18 @@ def assignment_row(assignment_id: UUID) -> dict[str, Any]:
         abort(404, message=f"no assignment {assignment_id}")
     require_unit(rows[0]["unit_id"])
     return rows[0]
+
+
+def check_assignment(assignment_id: UUID) -> None:
+    """Before a write: the assignment exists and the caller may act for its unit.
+
+    Reads the ledger's cached aggregate (a unit never changes on an assignment), not
+    the read models: a write must not wait for the projector.
+    """
+    from ledger.errors import NotAssigned
+
+    try:
+        unit_id = services().ledger.unit_of_assignment(assignment_id)
+    except NotAssigned:
+        abort(404, message=f"no assignment {assignment_id}")
+    require_unit(str(unit_id))

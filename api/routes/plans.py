@@ -43,6 +43,11 @@ class Plans(MethodView):
             "SELECT * FROM {s}rm_plans ORDER BY issued_on, title")]
 
     @requires("office")
+    @blp.doc(requestBody={
+        "required": True,
+        "description": "the plan document as published (UTF-8 or GB18030 text)",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    })
     @blp.arguments(ImportQuery, location="query", unknown=ma.RAISE)
     @blp.response(201, ImportOut)
     @blp.alt_response(200, schema=ImportOut, description="dry run, or nothing new")
