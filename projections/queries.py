@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ledger.calendar import WorkingDayCalendar
@@ -39,11 +40,17 @@ DEFAULT_THRESHOLDS = Thresholds()
 
 
 # ---- looking things up -----------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _default_registry() -> UnitRegistry:
+    """Parsed once per process: the shipped registry is read-only here."""
+    return UnitRegistry.load_default()
+
+
 def resolve_unit(store: ReadStore, name: str, registry: UnitRegistry | None = None) -> dict:
     """A unit by canonical name or any alias (the registry knows spellings)."""
     cleaned = name.strip()
     candidates = [cleaned]
-    known = (registry or UnitRegistry.load_default()).resolve(cleaned)
+    known = (registry or _default_registry()).resolve(cleaned)
     if known is not None:
         candidates.insert(0, known.name)
     for candidate in candidates:
@@ -168,14 +175,18 @@ def obligations(
         params,
     )
     result = []
-    for row in rows:
-        status = evaluate_obligation(
-            date.fromisoformat(row["due_on"]),
+    # Thousands of rows share a handful of (due, submitted, extended) triples.
+    evaluate = lru_cache(maxsize=4096)(
+        lambda due, submitted, extended: evaluate_obligation(
+            date.fromisoformat(due),
             view.as_of,
             calendar,
-            submitted_on=_day(row["first_report_on"]),
-            extended_to=_day(row["extended_to"]),
+            submitted_on=_day(submitted),
+            extended_to=_day(extended),
         )
+    )
+    for row in rows:
+        status = evaluate(row["due_on"], row["first_report_on"], row["extended_to"])
         if only_overdue and status.status != "overdue":
             continue
         row["status"] = status.status
