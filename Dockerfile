@@ -18,7 +18,8 @@ COPY api ./api
 COPY projections ./projections
 COPY scheduler ./scheduler
 COPY templates ./templates
-RUN pip install .
+# Editable: the briefing templates are read from /app/templates beside the packages.
+RUN pip install -e .
 
 RUN useradd --create-home --uid 10001 taskledger \
     && mkdir -p /app/var \

@@ -90,7 +90,8 @@ def test_the_stack_has_api_projector_scheduler_and_db_init(
     commands = {
         name: " ".join(command[1:]) for name, command in taskledger_services(services).items()
     }
-    assert commands.get("api") == "serve"
+    # inside a container the API must listen beyond the container's own loopback
+    assert commands.get("api") == "serve --host 0.0.0.0"
     assert commands.get("projector") == "project"
     assert commands.get("scheduler") == "scheduler"
     assert commands.get("db-init") == "db init"
@@ -143,6 +144,6 @@ def test_dockerfile_builds_what_compose_runs() -> None:
     assert dockerfile.startswith("FROM python:3.11-slim")
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk"):
         assert package in dockerfile
-    assert "pip install ." in dockerfile
+    assert "pip install -e ." in dockerfile  # templates are read beside the packages
     users = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0"), "the image must run as a non-root user"
