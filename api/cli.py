@@ -310,6 +310,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_briefing(args: argparse.Namespace) -> int:
+    from scheduler.briefings import issue_briefing
+
+    ledger = _open(args)
+    store = _read_store(args)
+    act = Act.by(ledger.clock, _operator(), "office")
+    briefing, path, receipt = issue_briefing(
+        ledger, store, _calendar(ledger), args.kind, args.period, out=Path(args.out),
+        as_of=args.as_of, position=args.position, act=act, record=not args.no_record,
+    )
+    print(f"{args.kind} briefing {briefing.period}: as of {briefing.as_of}, "
+          f"ledger position {briefing.position}")
+    print(f"pages {briefing.pages}, {len(briefing.pdf):,} bytes, sha256 {briefing.sha256}")
+    for warning in briefing.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"written to {path}")
+    if receipt is not None:
+        state = "recorded" if receipt.created else "already recorded"
+        print(f"{state} BriefingIssued {receipt.stream_id}"
+              + (f" at ledger position {receipt.position}" if receipt.position else ""))
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     ledger = _open(args)
     store = _read_store(args)
@@ -460,7 +483,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     day = args.as_of or today
     simulated = day != today
     report = run_tick(ledger, store, day, wall=ledger.clock, simulated=simulated,
-                      dry_run=args.dry_run)
+                      dry_run=args.dry_run, after_cycle=_briefings(args, ledger, store))
     _print_days([report], args.json)
     return 0
 
@@ -478,10 +501,27 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     day = args.start
     while day <= args.to:
         reports.append(run_tick(ledger, store, day, wall=ledger.clock, simulated=True,
-                                dry_run=args.dry_run))
+                                dry_run=args.dry_run,
+                                after_cycle=_briefings(args, ledger, store)))
         day += timedelta(days=1)
     _print_days(reports, args.json)
     return 0
+
+
+def _briefings(args: argparse.Namespace, ledger: Ledger, store: ReadStore) -> Any:
+    """With --briefings DIR, each cycle issues its briefing into DIR (simulated if the
+    day is)."""
+    if not getattr(args, "briefings", None):
+        return None
+    from ledger.clock import SimulatedClock
+    from scheduler.tick import SCHEDULER_ACTOR, briefing_hook
+
+    def act_for(day: date) -> Act:
+        clock = ledger.clock if day == ledger.clock.today() else SimulatedClock(
+            day, wall=ledger.clock)
+        return Act.by(clock, SCHEDULER_ACTOR, "system", business_date=day)
+
+    return briefing_hook(ledger, store, Path(args.briefings), act_for)
 
 
 def _print_days(reports: list[Any], as_json: bool) -> None:
@@ -689,6 +729,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=cmd_report)
 
+    briefing = commands.add_parser("briefing", help="render a briefing PDF and record it")
+    briefing.add_argument("kind", choices=["monthly", "quarterly", "half-year", "annual"])
+    briefing.add_argument("--period", required=True, help="2026-06, 2026-Q2, 2026-H1 or 2026")
+    briefing.add_argument("--as-of", type=_date,
+                          help="business date evaluated (default: the period's last day)")
+    briefing.add_argument("--position", type=_non_negative,
+                          help="knowledge cut-off: only events up to this ledger position")
+    briefing.add_argument("--out", required=True, help="the PDF file to write")
+    briefing.add_argument("--no-record", action="store_true",
+                          help="write the file only; record no BriefingIssued event")
+    briefing.set_defaults(handler=cmd_briefing)
+
     rebuild = commands.add_parser("rebuild", help="rebuild read models from the ledger")
     rebuild.add_argument("--projection", choices=list(PROJECTIONS))
     rebuild.add_argument("--batch-size", type=_non_negative, default=2000)
@@ -722,6 +774,7 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--as-of", type=_date, help="as if it were this day (simulated)")
     tick.add_argument("--dry-run", action="store_true", help="decide, write nothing")
     tick.add_argument("--json", action="store_true")
+    tick.add_argument("--briefings", metavar="DIR", help="cycles issue their PDF briefings here")
     tick.set_defaults(handler=cmd_tick)
 
     simulate = commands.add_parser("simulate", help="run every day of a range, simulated")
@@ -729,6 +782,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--to", type=_date, required=True)
     simulate.add_argument("--dry-run", action="store_true", help="decide, write nothing")
     simulate.add_argument("--json", action="store_true")
+    simulate.add_argument("--briefings", metavar="DIR",
+                          help="cycles issue their PDF briefings here")
     simulate.set_defaults(handler=cmd_simulate)
 
     calendar_cmd = commands.add_parser("calendar", help="working days: show and adjust")

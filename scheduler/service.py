@@ -12,17 +12,19 @@ import contextlib
 import logging
 import os
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ledger.acts import Act
 from ledger.application import open_ledger
 from ledger.clock import BUSINESS_TZ, Clock, SystemClock
 from ledger.store import StoreConfig
 from projections.db import ReadStore
 from scheduler.outbox import Channels, create_tables, deliver_due
-from scheduler.tick import last_tick, run_tick
+from scheduler.tick import SCHEDULER_ACTOR, briefing_hook, last_tick, run_tick
 
 log = logging.getLogger("taskledger.scheduler")
 
@@ -61,8 +63,12 @@ def catch_up(config: StoreConfig, clock: Clock, at: time) -> list[date]:
     try:
         now = clock.now().astimezone(BUSINESS_TZ)
         done = []
+        folder = Path(os.environ.get("TASKLEDGER_BRIEFINGS_DIR", "var/briefings"))
+        hook = briefing_hook(ledger, store, folder,
+                             lambda day: Act.by(clock, SCHEDULER_ACTOR, "system",
+                                                business_date=day))
         for day in days_to_run(last_tick(store), now.date(), now.time(), at):
-            report = run_tick(ledger, store, day, wall=clock, simulated=False)
+            report = run_tick(ledger, store, day, wall=clock, simulated=False, after_cycle=hook)
             log.info("tick %s: %d reminders, %d urges, %d escalations, %d cycles", day,
                      len(report.reminders), len(report.urges), len(report.escalations),
                      len(report.cycles))

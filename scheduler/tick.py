@@ -9,7 +9,8 @@ their kind and period, so a repeated or concurrent run writes nothing new.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from ledger.application import Ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SimulatedClock
 from ledger.obligations import LadderPolicy
+from ledger.periods import Period
 from projections import queries
 from projections.db import ReadStore
 from projections.projector import Projector
@@ -112,7 +114,11 @@ def run_tick(
         if dry_run:
             report.cycles.append({"kind": cycle.kind, "period": str(cycle.period)})
             continue
-        if after_cycle is not None:
+        done = store.query(
+            "SELECT 1 AS x FROM {s}rm_cycles WHERE kind = ? AND period = ? AND scope = ?",
+            [cycle.kind, str(cycle.period), scope])
+        if after_cycle is not None and not done:
+            # before the cycle is recorded: a crash here renders again on the rerun
             after_cycle(cycle.kind, str(cycle.period), day)
         receipt = ledger.record_cycle(act, cycle.kind, str(cycle.period), snapshot, scope=scope)
         if receipt.created:
@@ -127,6 +133,21 @@ def run_tick(
                             scope=scope)
         Projector(ledger, store, calendar).catch_up()
     return report
+
+
+def briefing_hook(ledger: Ledger, store: ReadStore, folder: Path, act_for: Any) -> Any:
+    """What a cycle asks of the briefing renderer: the briefing of the period the cycle
+    closes (the monthly dispatch on the first working day of July issues June's)."""
+    from scheduler.briefings import issue_briefing
+
+    def issue(kind: str, period: str, day: date) -> None:
+        covered = Period.parse(period)
+        if kind == "monthly":
+            covered = Period.month_of(covered.start - timedelta(days=1))
+        issue_briefing(ledger, store, ledger.working_calendar(), kind, covered,
+                       folder=folder, act=act_for(day))
+
+    return issue
 
 
 def _take_all(ledger: Ledger, act: Act, steps: list[Step]) -> dict[tuple, UUID]:
