@@ -616,6 +616,33 @@ def _show_month(ledger: Ledger, month: str) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
+def cmd_ladder(args: argparse.Namespace) -> int:
+    from ledger.obligations import LadderPolicy
+
+    ledger = _open(args)
+    store = _read_store(args)
+    Projector(ledger, store, _calendar(ledger)).catch_up()
+    plans = queries.resolve_plan(store, args.plan)
+    if len(plans) != 1:
+        raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
+    plan = ledger.get_plan(UUID(plans[0]["plan_id"]))
+    current = LadderPolicy(**plan.ladder) if plan.ladder else LadderPolicy()
+    changes = {k: v for k, v in (("remind_before", args.remind_before),
+                                 ("urge_after", args.urge_after),
+                                 ("escalate_after", args.escalate_after)) if v is not None}
+    if args.escalate_after_urges is not None:
+        changes["escalate_after_urges"] = args.escalate_after_urges or None
+    if changes:
+        wanted = LadderPolicy(**{**current.as_dict(), **changes})
+        ledger.configure_ladder(Act.by(ledger.clock, _operator(), "office"), plan.id, wanted)
+        current = wanted
+    urges = current.escalate_after_urges or "off"
+    print(f"{plan.title}: remind {current.remind_before} working days before, urge "
+          f"{current.urge_after} after, escalate {current.escalate_after} after; escalate "
+          f"a unit urged N times in a quarter: {urges}")
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from scheduler.service import run_scheduler
 
@@ -804,6 +831,15 @@ def build_parser() -> argparse.ArgumentParser:
     show = calendar_commands.add_parser("show", help="a month's working days, e.g. 2026-10")
     show.add_argument("month")
     calendar_cmd.set_defaults(handler=cmd_calendar)
+
+    ladder = commands.add_parser("ladder", help="show or set a plan's escalation ladder")
+    ladder.add_argument("--plan", required=True, help="document number or part of the title")
+    ladder.add_argument("--remind-before", type=_non_negative, help="working days")
+    ladder.add_argument("--urge-after", type=_non_negative, help="working days")
+    ladder.add_argument("--escalate-after", type=_non_negative, help="working days")
+    ladder.add_argument("--escalate-after-urges", type=_non_negative,
+                        help="escalate a unit urged this many times in a quarter (0: off)")
+    ladder.set_defaults(handler=cmd_ladder)
 
     scheduler = commands.add_parser("scheduler", help="run the scheduler process (daily tick)")
     scheduler.add_argument("--at", default="09:00", help="daily tick time, Asia/Shanghai")

@@ -325,6 +325,14 @@ class Ledger(Application[UUID]):
             return Receipt(plan_id, (), None, created=False)
         return self._create(Plan.register(act, plan_id, natural_key=natural_key, **facts))
 
+    def configure_ladder(self, act: Act, plan_id: UUID, policy: Any) -> Receipt:
+        """Set a plan's escalation ladder (a ``LadderPolicy``); the same again writes nothing."""
+        _, position = self._change(
+            plan_id, Plan, lambda: UnknownPlan(f"unknown plan {plan_id}"),
+            lambda plan: plan.configure_ladder(act, policy.as_dict()),
+        )
+        return Receipt(plan_id, (), position, created=position is not None)
+
     def register_task(self, act: Act, plan_id: UUID, number: str, **facts: Any) -> Receipt:
         self.get_plan(plan_id)
         task_id = ids.task_id(plan_id, number)

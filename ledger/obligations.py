@@ -328,9 +328,24 @@ class LadderPolicy:
     remind_before: int = 3
     urge_after: int = 1
     escalate_after: int = 5
+    # Off by default: escalate at once a unit urged this many times in one quarter.
+    escalate_after_urges: int | None = None
 
     def __post_init__(self) -> None:
         _check_ladder(self.remind_before, self.urge_after, self.escalate_after)
+        if self.escalate_after_urges is not None and not 1 <= self.escalate_after_urges <= 20:
+            raise ConfigurationError(
+                "escalate_after_urges must be between 1 and 20, or off",
+                field="escalate_after_urges",
+            )
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {
+            "remind_before": self.remind_before,
+            "urge_after": self.urge_after,
+            "escalate_after": self.escalate_after,
+            "escalate_after_urges": self.escalate_after_urges,
+        }
 
     def dates(self, due_on: date, calendar: WorkingDayCalendar) -> LadderDates:
         return ladder_dates(

@@ -37,6 +37,7 @@ class Plan(Aggregate):
             plan.targets = list(self.targets)
             plan.obligations = list(self.obligations)
             plan.closed_on = None
+            plan.ladder = None
 
     class Amended(Recorded):
         """A new version of the document was imported; ``changes`` lists what differs."""
@@ -59,6 +60,22 @@ class Plan(Aggregate):
         def apply(self, plan: Plan) -> None:
             plan.closed_on = self.business_date
 
+    class LadderConfigured(Recorded):
+        """The office sets this plan's escalation ladder (working days; optional rule)."""
+
+        remind_before: int
+        urge_after: int
+        escalate_after: int
+        escalate_after_urges: int | None  # escalate a unit urged this often in a quarter
+
+        def apply(self, plan: Plan) -> None:
+            plan.ladder = {
+                "remind_before": self.remind_before,
+                "urge_after": self.urge_after,
+                "escalate_after": self.escalate_after,
+                "escalate_after_urges": self.escalate_after_urges,
+            }
+
     def __init__(self) -> None:
         """State comes from the creation event's ``apply``; see the attributes below."""
 
@@ -72,6 +89,7 @@ class Plan(Aggregate):
     obligations: list[dict[str, Any]]
     task_numbers: list[str]
     closed_on: date | None
+    ladder: dict[str, int | None] | None
 
     @classmethod
     def register(cls, act: Act, plan_id: UUID, **facts: Any) -> Plan:
@@ -79,6 +97,12 @@ class Plan(Aggregate):
 
     def amend(self, act: Act, **facts: Any) -> None:
         self.trigger_event(self.Amended, **act.event_fields(), **facts)
+
+    def configure_ladder(self, act: Act, ladder: dict[str, int | None]) -> bool:
+        if ladder == self.ladder:
+            return False
+        self.trigger_event(self.LadderConfigured, **act.event_fields(), **ladder)
+        return True
 
     def close(self, act: Act, reason: str) -> None:
         if self.closed_on is not None:

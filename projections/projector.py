@@ -347,6 +347,17 @@ class Projector:
                 at,
                 sid,
             )
+        elif isinstance(e, Plan.LadderConfigured):
+            ladder = {
+                "remind_before": e.remind_before,
+                "urge_after": e.urge_after,
+                "escalate_after": e.escalate_after,
+                "escalate_after_urges": e.escalate_after_urges,
+            }
+            batch.add(
+                "UPDATE {s}rm_plans SET ladder = ?, position = ? WHERE plan_id = ?",
+                _j(ladder), at, sid,
+            )
         elif isinstance(e, Plan.Closed):
             batch.add(
                 "UPDATE {s}rm_plans SET closed_on = ?, position = ? WHERE plan_id = ?",

@@ -16,7 +16,7 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             plan_id TEXT PRIMARY KEY, natural_key TEXT NOT NULL, doc_number TEXT,
             title TEXT NOT NULL, issuer TEXT, issued_on TEXT, closed_on TEXT,
             source_sha256 TEXT, targets TEXT NOT NULL, obligations TEXT NOT NULL,
-            task_numbers TEXT NOT NULL, position BIGINT NOT NULL)""",
+            task_numbers TEXT NOT NULL, ladder TEXT, position BIGINT NOT NULL)""",
         ),
         (
             "rm_tasks",

@@ -199,3 +199,31 @@ def test_missed_days_are_caught_up_in_order() -> None:
     assert (
         Counter(days_to_run(date(2026, 1, 1), today, time(10), time(9))).most_common(1)[0][1] == 1
     )
+
+
+def test_each_plan_has_its_own_ladder_and_the_optional_urge_rule(
+    ledger: Ledger, store_config: StoreConfig
+) -> None:
+    from ledger.obligations import LadderPolicy
+    from tests.ledger.world import HR, build_world
+
+    quarterly = build_plan(ledger)  # 000's duty
+    monthly = build_world(ledger)  # no stated duty: the monthly default
+    store = ReadStore(store_config, create_tables=True)
+    ledger.clock.advance(days=150)
+    office = Act.by(ledger.clock, "office", "office")
+    ledger.configure_ladder(office, quarterly["plan"], LadderPolicy(remind_before=5))
+    ledger.configure_ladder(office, monthly.plan, LadderPolicy(escalate_after_urges=2))
+    again = ledger.configure_ladder(office, monthly.plan, LadderPolicy(escalate_after_urges=2))
+    assert again.created is False
+    run_days(ledger, store, date(2026, 6, 25), date(2026, 8, 12))
+
+    silent = chases(ledger, quarterly["assignments"][SILENT])
+    assert silent[0] == ("reminder", date(2026, 6, 30), "2026-Q2")  # 5 working days before
+    hr = chases(ledger, monthly.assignments[("（一）", HR)])
+    escalations = [c for c in hr if c[0] == "escalation"]
+    # June's report is escalated 5 working days after its 07-07 deadline; July's the day
+    # the unit is urged for the second time this quarter (08-10), not waiting until 08-14
+    assert ("escalation", date(2026, 7, 14), "2026-06") in escalations
+    assert ("escalation", date(2026, 8, 10), "2026-07") in escalations
+    store.close()
