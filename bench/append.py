@@ -46,6 +46,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
+from ledger import store as store_module
 from ledger.acts import Act
 from ledger.application import Ledger, open_ledger
 from ledger.clock import FixedClock
@@ -133,7 +134,6 @@ def sqlite_stores() -> Iterator[tuple[StoreConfig, StoreConfig]]:
 @contextmanager
 def postgres_stores() -> Iterator[tuple[StoreConfig, StoreConfig]]:
     """One fresh schema for both (their tables are named after each application)."""
-    import psycopg
 
     schema = f"tl_bench_{uuid.uuid4().hex[:12]}"
     separator = "&" if "?" in POSTGRES_URL else "?"
@@ -141,18 +141,11 @@ def postgres_stores() -> Iterator[tuple[StoreConfig, StoreConfig]]:
     try:
         yield config, config
     finally:
-        with psycopg.connect(config.psycopg_conninfo(), autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        store_module.drop_schema(config)
 
 
 def postgres_problem() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(parse_database_url(POSTGRES_URL).psycopg_conninfo()):
-            return None
-    except psycopg.Error as error:
-        return str(error).strip().splitlines()[0]
+    return store_module.postgres_problem(parse_database_url(POSTGRES_URL))
 
 
 def open_bare(config: StoreConfig) -> BareApp:

@@ -72,6 +72,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from ledger import ids
+from ledger import store as store_module
 from ledger.acts import Act
 from ledger.application import Ledger, open_ledger
 from ledger.assignment import Assignment, content_hash
@@ -471,7 +472,6 @@ def sqlite_store() -> Iterator[StoreConfig]:
 
 @contextmanager
 def postgres_store() -> Iterator[StoreConfig]:
-    import psycopg
 
     schema = f"tl_bench_{uuid.uuid4().hex[:12]}"
     separator = "&" if "?" in POSTGRES_URL else "?"
@@ -479,18 +479,11 @@ def postgres_store() -> Iterator[StoreConfig]:
     try:
         yield config
     finally:
-        with psycopg.connect(config.psycopg_conninfo(), autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        store_module.drop_schema(config)
 
 
 def postgres_problem() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(parse_database_url(POSTGRES_URL).psycopg_conninfo()):
-            return None
-    except psycopg.Error as error:
-        return str(error).strip().splitlines()[0]
+    return store_module.postgres_problem(parse_database_url(POSTGRES_URL))
 
 
 # ---- measuring ---------------------------------------------------------------------------

@@ -117,3 +117,24 @@ def parse_database_url(url: str | None) -> StoreConfig:
 
 def configured_store() -> StoreConfig:
     return parse_database_url(os.environ.get(DATABASE_URL_VARIABLE))
+
+
+def postgres_problem(config: StoreConfig) -> str | None:
+    """None when the PostgreSQL server answers, else its first line of complaint."""
+    import psycopg  # only PostgreSQL stores need it
+
+    try:
+        with psycopg.connect(config.psycopg_conninfo()):
+            return None
+    except psycopg.Error as error:
+        return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def drop_schema(config: StoreConfig) -> None:
+    """Remove a PostgreSQL schema and everything in it (tests and benchmarks clean up)."""
+    import psycopg
+
+    if not config.pg_schema:
+        raise ConfigurationError("refusing to drop a store without a schema of its own")
+    with psycopg.connect(config.psycopg_conninfo(), autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{config.pg_schema}" CASCADE')

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 
+from ledger import store as store_module
 from ledger.application import Ledger, open_ledger
 from ledger.clock import FixedClock
 from ledger.store import StoreConfig, parse_database_url
@@ -42,11 +42,7 @@ _pg_state: dict[str, str | None] = {}
 def _postgres_problem() -> str | None:
     """None when the test server answers, else why not (checked once per run)."""
     if "problem" not in _pg_state:
-        try:
-            with psycopg.connect(parse_database_url(POSTGRES_URL).psycopg_conninfo()):
-                _pg_state["problem"] = None
-        except psycopg.Error as error:
-            _pg_state["problem"] = str(error).splitlines()[0]
+        _pg_state["problem"] = store_module.postgres_problem(parse_database_url(POSTGRES_URL))
     return _pg_state["problem"]
 
 
@@ -61,8 +57,7 @@ def need_postgres() -> None:
 
 
 def drop_schema(config: StoreConfig) -> None:
-    with psycopg.connect(config.psycopg_conninfo(), autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{config.pg_schema}" CASCADE')
+    store_module.drop_schema(config)
 
 
 @pytest.fixture
