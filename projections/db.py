@@ -150,17 +150,20 @@ class ReadStore:
         Consecutive statements with the same SQL go through ``executemany``, which
         psycopg pipelines: order is kept, round trips are not paid per row.
         """
-        with self.transaction(commit=True) as cursor, self._pipeline(cursor):
-            run: list[Sequence[Any]] = []
-            current: str | None = None
-            for text, params in statements:
-                if text != current and run:
+        with self.transaction(commit=True) as cursor:
+            with self._pipeline(cursor):
+                run: list[Sequence[Any]] = []
+                current: str | None = None
+                for text, params in statements:
+                    if text != current and run:
+                        self._run(cursor, current, run)  # type: ignore[arg-type]
+                        run = []
+                    current = text
+                    run.append(tuple(params))
+                if run:
                     self._run(cursor, current, run)  # type: ignore[arg-type]
-                    run = []
-                current = text
-                run.append(tuple(params))
-            if run:
-                self._run(cursor, current, run)  # type: ignore[arg-type]
+            # After the pipeline has synced: the tracking upsert reads its RETURNING row,
+            # which psycopg cannot match to its statement inside a pipeline.
             for tracking in trackings:
                 # the library's own upsert, on our cursor: same transaction as the rows
                 self.recorder._insert_tracking(cursor, tracking)
