@@ -152,6 +152,7 @@ def obligations(
     calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
+    assignment: str | None = None,
     only_overdue: bool = False,
 ) -> list[dict[str, Any]]:
     """Every obligation whose period has begun by the as-of date, with its status."""
@@ -165,6 +166,9 @@ def obligations(
     if unit:
         where.append("o.unit_id = ?")
         params.append(resolve_unit(store, unit)["unit_id"])
+    if assignment:
+        where.append("o.assignment_id = ?")
+        params.append(assignment)
     rows = store.query(
         "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, o.extended_by, "
         "o.first_report_id, o.first_report_on, o.task_number, a.unit_name, a.unit_id, "

@@ -55,12 +55,9 @@ class AssignmentOne(MethodView):
     def get(self, assignment_id: UUID) -> Any:
         """The assignment with its obligations and their status today."""
         row = assignment_row(assignment_id)
-        with open_view(services().ledger, services().store, services().calendar) as view:
-            owed = [
-                o
-                for o in queries.obligations(view, services().calendar, unit=row["unit_name"])
-                if o["assignment_id"] == row["assignment_id"]
-            ]
+        calendar = services().calendar
+        with open_view(services().ledger, services().store, calendar) as view:
+            owed = queries.obligations(view, calendar, assignment=row["assignment_id"])
         return {**row, "obligations": owed}
 
 

@@ -198,3 +198,14 @@ def test_docs_page_is_served_offline(sqlite_api: Seeded) -> None:
     asset = sqlite_api.client.get("/docs/static/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
     asset.close()
+
+
+def test_one_assignment_with_its_obligations(api: Seeded) -> None:
+    one = get(api, "/assignments/{assignment}", "liaison").json
+    assert one["unit_name"] == "自治区人力资源社会保障厅" and one["task_number"] == "（十一）"
+    owed = {(o["rule"], o["period"]): o for o in one["obligations"]}
+    assert {o["assignment_id"] for o in one["obligations"]} == {api.ids["assignment"]}
+    q2 = owed[("implementation-report-quarterly", "2026-Q2")]
+    # reported on 2026-07-20 (the API clock's day) for a 2026-07-07 deadline
+    assert (q2["status"], q2["working_days_late"]) == ("submitted_late", 9)
+    assert get(api, f"/assignments/{uuid.uuid4()}").status_code == 404
