@@ -36,7 +36,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -134,14 +133,8 @@ def sqlite_stores() -> Iterator[tuple[StoreConfig, StoreConfig]]:
 @contextmanager
 def postgres_stores() -> Iterator[tuple[StoreConfig, StoreConfig]]:
     """One fresh schema for both (their tables are named after each application)."""
-
-    schema = f"tl_bench_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    config = parse_database_url(f"{POSTGRES_URL}{separator}schema={schema}")
-    try:
+    with store_module.temporary_schema(POSTGRES_URL, "tl_bench") as config:
         yield config, config
-    finally:
-        store_module.drop_schema(config)
 
 
 def postgres_problem() -> str | None:

@@ -59,7 +59,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -472,14 +471,8 @@ def sqlite_store() -> Iterator[StoreConfig]:
 
 @contextmanager
 def postgres_store() -> Iterator[StoreConfig]:
-
-    schema = f"tl_bench_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    config = parse_database_url(f"{POSTGRES_URL}{separator}schema={schema}")
-    try:
+    with store_module.temporary_schema(POSTGRES_URL, "tl_bench") as config:
         yield config
-    finally:
-        store_module.drop_schema(config)
 
 
 def postgres_problem() -> str | None:

@@ -9,7 +9,6 @@ unreachable server skips the PostgreSQL cases; under ``CI=true`` (or
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,19 +55,12 @@ def need_postgres() -> None:
     pytest.skip(message)
 
 
-def drop_schema(config: StoreConfig) -> None:
-    store_module.drop_schema(config)
-
-
 @pytest.fixture
 def postgres_config() -> Iterator[StoreConfig]:
     """A fresh, empty schema on the test server."""
     need_postgres()
-    schema = f"tl_{uuid.uuid4().hex[:16]}"
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    config = parse_database_url(f"{POSTGRES_URL}{separator}schema={schema}")
-    yield config
-    drop_schema(config)
+    with store_module.temporary_schema(POSTGRES_URL) as config:
+        yield config
 
 
 @pytest.fixture

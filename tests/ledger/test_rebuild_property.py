@@ -9,7 +9,6 @@ commands should have done. Refused commands must be refused alike and write noth
 from __future__ import annotations
 
 import tempfile
-import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,8 +21,8 @@ from ledger.acts import Act
 from ledger.application import Ledger, open_ledger
 from ledger.clock import FixedClock
 from ledger.errors import LedgerError
-from ledger.store import StoreConfig, parse_database_url
-from tests.conftest import POSTGRES_URL, drop_schema, need_postgres
+from ledger.store import parse_database_url, temporary_schema
+from tests.conftest import POSTGRES_URL, need_postgres
 from tests.ledger.world import build_world
 
 PAIRS = [
@@ -157,11 +156,8 @@ def stored(backend: str):
         with tempfile.TemporaryDirectory() as folder:
             yield parse_database_url(f"sqlite:///{Path(folder) / 'p.sqlite'}")
         return
-    config: StoreConfig = parse_database_url(f"{POSTGRES_URL}?schema=tp_{uuid.uuid4().hex[:12]}")
-    try:
+    with temporary_schema(POSTGRES_URL, "tp") as config:
         yield config
-    finally:
-        drop_schema(config)
 
 
 @pytest.mark.parametrize(
