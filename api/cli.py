@@ -108,14 +108,23 @@ def cmd_events(args: argparse.Namespace) -> int:
     flt = TrailFilter(
         task=args.task, plan=args.plan, unit=args.unit, actor=args.actor, since=args.since
     )
-    shown = 0
+    shown = hidden = 0
+    if args.simulated:
+        print("real and simulated events; simulated ones are marked [simulated] "
+              '(JSON: "simulated": true)', file=sys.stderr)
     for record in audit_trail(ledger.records(after=args.after), flt):
+        if record.event.simulated and not args.simulated:
+            hidden += 1
+            continue
         print(json.dumps(record.to_dict(), ensure_ascii=False) if args.json else _line(record))
         shown += 1
         if args.limit and shown >= args.limit:
             break
     if not args.json and shown == 0:
         print("no events match", file=sys.stderr)
+    if hidden:
+        print(f"{hidden} simulated event(s) not shown; --simulated lists them too",
+              file=sys.stderr)
     return 0
 
 
@@ -643,6 +652,39 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """List the outbox's deliveries, or (``outbox deliver``) queue and send once."""
+    from scheduler.outbox import create_tables, outbox_list
+    from scheduler.service import channels_from_env, deliver
+
+    ledger = _open(args)
+    if args.outbox_command == "deliver":
+        outcome = deliver(_store(args), ledger.clock, channels_from_env())
+        if args.json:
+            print(json.dumps(outcome, sort_keys=True))
+        else:
+            print(", ".join(f"{count} {what.replace('_', ' ')}"
+                            for what, count in outcome.items()))
+        return 0
+    store = _read_store(args)
+    Projector(ledger, store, ledger.working_calendar()).catch_up()
+    create_tables(store)
+    rows = outbox_list(store, args.channel)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("the outbox is empty", file=sys.stderr)
+    for row in rows:
+        unsigned = f", {len(row['unacknowledged'])} not signed for" if (
+            row["unacknowledged"]) else ""
+        error = f" ({row['last_error']})" if row["last_error"] and row["state"] != (
+            "delivered") else ""
+        print(f"{row['day']} {row['channel']:<8} {row['unit_name']}: {row['state']}{error}, "
+              f"{row['events']} chaser(s), {row['attempts']} attempt(s){unsigned}")
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from scheduler.service import run_scheduler
 
@@ -712,6 +754,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.add_argument("--limit", type=_non_negative, default=0, help="stop after N events")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
+    events.add_argument("--simulated", action="store_true",
+                        help="also list rehearsal events (simulate, tick --as-of), flagged")
     events.set_defaults(handler=cmd_events)
 
     importer = commands.add_parser(
@@ -840,6 +884,15 @@ def build_parser() -> argparse.ArgumentParser:
     ladder.add_argument("--escalate-after-urges", type=_non_negative,
                         help="escalate a unit urged this many times in a quarter (0: off)")
     ladder.set_defaults(handler=cmd_ladder)
+
+    outbox = commands.add_parser("outbox", help="deliveries to liaisons and the platform")
+    outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("--channel", choices=["liaison", "platform"])
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION",
+                                            parser_class=_Parser)
+    deliver = outbox_commands.add_parser("deliver", help="queue new chasers and send, once")
+    deliver.add_argument("--json", action="store_true")
+    outbox.set_defaults(handler=cmd_outbox, outbox_command=None)
 
     scheduler = commands.add_parser("scheduler", help="run the scheduler process (daily tick)")
     scheduler.add_argument("--at", default="09:00", help="daily tick time, Asia/Shanghai")

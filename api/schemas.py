@@ -137,11 +137,15 @@ class AuditQuery(Strict):
     until = IsoDate(load_default=None)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    simulated = fields.Boolean(load_default=False, metadata={
+        "description": "also list the events of rehearsals (simulate, tick --as-of), flagged"})
 
 
 class FeedQuery(Strict):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION - 1))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    simulated = fields.Boolean(load_default=False, metadata={
+        "description": "also list the events of rehearsals (simulate, tick --as-of), flagged"})
 
 
 class IdempotencyHeader(ma.Schema):
@@ -246,6 +250,11 @@ class RowsOut(ma.Schema):
 class ListOut(ma.Schema):
     items = fields.List(fields.Dict())
     next_after = fields.Int(allow_none=True)
+
+
+class TrailOut(ListOut):
+    includes_simulated = fields.Bool(metadata={
+        "description": "whether rehearsal events (flagged simulated) are listed"})
 
 
 class ImportOut(ma.Schema):

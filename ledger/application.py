@@ -498,12 +498,13 @@ class Ledger(Application[UUID]):
         evidence: Sequence[UUID] = (),
         *,
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
             lambda a: a.issue_reminder(
-                act, obligation, period, due_on, reason, list(evidence), once
+                act, obligation, period, due_on, reason, list(evidence), once, trigger
             ),
         )
 
@@ -518,11 +519,14 @@ class Ledger(Application[UUID]):
         evidence: Sequence[UUID] = (),
         *,
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
-            lambda a: a.issue_urge(act, obligation, period, due_on, reason, list(evidence), once),
+            lambda a: a.issue_urge(
+                act, obligation, period, due_on, reason, list(evidence), once, trigger
+            ),
         )
 
     def escalate(
@@ -536,11 +540,14 @@ class Ledger(Application[UUID]):
         evidence: Sequence[UUID] = (),
         *,
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> Receipt:
         return self._on_assignment(
             act,
             assignment_id,
-            lambda a: a.escalate(act, obligation, period, due_on, reason, list(evidence), once),
+            lambda a: a.escalate(
+                act, obligation, period, due_on, reason, list(evidence), once, trigger
+            ),
         )
 
     def acknowledge_escalation(
@@ -641,6 +648,27 @@ class Ledger(Application[UUID]):
                 continue
             return results
         raise ConcurrentWriteConflict("other writers kept changing the same records; retry")
+
+    # ---- deliveries ----------------------------------------------------------------
+    def delivery_recorded(self, unit_id: UUID, delivery_id: str) -> bool:
+        """Whether the outcome of this delivery is already a ledger fact."""
+        return delivery_id in self._load(
+            unit_id, Unit, lambda: UnknownUnit(f"unknown unit {unit_id}"), fresh=True
+        ).deliveries
+
+    def record_delivery(self, act: Act, unit_id: UUID, **outcome: Any) -> Receipt:
+        """Record that chasers reached (or could not reach) a unit's contact or the
+        platform; recording the same delivery again writes nothing."""
+        created: dict[str, bool] = {}
+
+        def decide(unit: Unit) -> UUID | None:
+            created["new"] = unit.record_delivery(act, **outcome)
+            return ids.event_id(unit.id, unit.version) if created["new"] else None
+
+        event, position = self._change(
+            unit_id, Unit, lambda: UnknownUnit(f"unknown unit {unit_id}"), decide
+        )
+        return Receipt(unit_id, (event,) if event else (), position, created=created["new"])
 
     # ---- cycles --------------------------------------------------------------------
     def record_cycle(

@@ -116,40 +116,44 @@ class Assignment(Aggregate):
             corrected = a.version_of(self.corrects)
             a.corrections.setdefault(corrected, []).append(self.originator_version)
 
-    class ReminderIssued(Event):
-        """提醒: before a deadline."""
+    class _Chase(Event):
+        """A reminder, urge or escalation: what is owed, why, and what rule fired.
+
+        ``trigger`` names the rule (``ledger.obligations.CHASE_TRIGGERS``) with its
+        numbers, e.g. ``{"rule": "escalate_after", "working_days": 3}``; chasers
+        recorded before triggers were kept (class version 1) read as None, which is
+        also how the outbox knows not to send them now.
+        """
+
+        class_version = 2
 
         obligation: str
         period: str
         due_on: date | None
         reason: str
         evidence: list[UUID]
+        trigger: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["trigger"] = None
+
+    class ReminderIssued(_Chase):
+        """提醒: before a deadline."""
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
             a.chased[chase_key("reminder", self)] = self.originator_version
 
-    class UrgeIssued(Event):
+    class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
-
-        obligation: str
-        period: str
-        due_on: date | None
-        reason: str
-        evidence: list[UUID]
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
             a.chased[chase_key("urge", self)] = self.originator_version
 
-    class EscalatedToSupervisionPlatform(Event):
+    class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
-
-        obligation: str
-        period: str
-        due_on: date | None
-        reason: str
-        evidence: list[UUID]
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
@@ -383,9 +387,11 @@ class Assignment(Aggregate):
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...],
         once: bool,
+        trigger: dict[str, Any] | None,
     ) -> UUID | None:
         """Remind, urge or escalate. With ``once`` (the scheduler's ladder) a step
-        already taken for this obligation and period is not taken again: None."""
+        already taken for this obligation and period is not taken again: None.
+        Without a ``trigger`` the office decided it."""
         self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
         period = str(Period.parse(period))
         obligation = clean_text(obligation, "obligation", limit=200)
@@ -406,6 +412,7 @@ class Assignment(Aggregate):
             due_on=due_on,
             reason=clean_text(reason, "reason", limit=MAX_SHORT_TEXT),
             evidence=list(evidence),
+            trigger=dict(trigger) if trigger else {"rule": "office"},
         )
 
     def chase_event(self, kind: str, obligation: str, period: str, simulated: bool) -> UUID | None:
@@ -424,9 +431,11 @@ class Assignment(Aggregate):
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> UUID | None:
         return self._chase(
-            self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence, once
+            self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence,
+            once, trigger,
         )
 
     def issue_urge(
@@ -438,9 +447,11 @@ class Assignment(Aggregate):
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> UUID | None:
         return self._chase(
-            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once
+            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once,
+            trigger,
         )
 
     def escalate(
@@ -452,6 +463,7 @@ class Assignment(Aggregate):
         reason: str,
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
+        trigger: dict[str, Any] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.EscalatedToSupervisionPlatform,
@@ -463,6 +475,7 @@ class Assignment(Aggregate):
             reason,
             evidence,
             once,
+            trigger,
         )
 
     def acknowledge_escalation(

@@ -25,6 +25,7 @@ class Unit(Aggregate):
             unit.kind = self.kind
             unit.aliases = list(self.aliases)
             unit.liaison = None
+            unit.deliveries = set()
 
     class AliasAdded(Recorded):
         alias: str
@@ -40,6 +41,37 @@ class Unit(Aggregate):
         def apply(self, unit: Unit) -> None:
             unit.liaison = dict(self.liaison)
 
+    class ChasersDelivered(Recorded):
+        """The outbox handed chasers to the unit's liaison or to the supervision platform.
+
+        Who was told what, when: ``chasers`` lists each chaser (event id, kind, plan,
+        task, duty, period, due date); ``recipients`` each address it went to (a webhook
+        without its query string, which may hold a gateway's access token); the event's
+        recorded time is when the last recipient accepted it.
+        """
+
+        delivery_id: str
+        channel: str  # liaison | platform
+        recipients: list[dict[str, str]]
+        chasers: list[dict[str, Any]]
+        attempts: int
+
+        def apply(self, unit: Unit) -> None:
+            unit.deliveries.add(self.delivery_id)
+
+    class ChasersUndelivered(Recorded):
+        """A delivery the outbox gave up on (attempts exhausted, or no recipient)."""
+
+        delivery_id: str
+        channel: str
+        recipients: list[dict[str, str]]
+        chasers: list[dict[str, Any]]
+        attempts: int
+        reason: str
+
+        def apply(self, unit: Unit) -> None:
+            unit.deliveries.add(self.delivery_id)
+
     def __init__(self) -> None:
         """State comes from the creation event's ``apply``; see the attributes below."""
 
@@ -47,6 +79,7 @@ class Unit(Aggregate):
     kind: str
     aliases: list[str]
     liaison: dict[str, str] | None
+    deliveries: set[str]  # delivery ids whose outcome is recorded
 
     @classmethod
     def register(
@@ -79,7 +112,34 @@ class Unit(Aggregate):
     def assign_liaison(self, act: Act, **contact: Any) -> None:
         liaison = {
             key: clean_text(contact.get(key), key, limit=200, required=key == "name")
-            for key in ("name", "phone", "email")
+            for key in ("name", "phone", "email", "webhook")
         }
         if liaison != self.liaison:
             self.trigger_event(self.LiaisonAssigned, **act.event_fields(), liaison=liaison)
+
+    def record_delivery(
+        self,
+        act: Act,
+        *,
+        delivery_id: str,
+        channel: str,
+        recipients: list[dict[str, str]],
+        chasers: list[dict[str, Any]],
+        attempts: int,
+        failure: str | None = None,
+    ) -> bool:
+        """Record a delivery's outcome once; False if it was already recorded."""
+        if delivery_id in self.deliveries:
+            return False
+        if act.simulated:
+            raise InvalidInput("a rehearsal delivers nothing, so it records no delivery")
+        fields = {
+            "delivery_id": delivery_id, "channel": channel, "recipients": recipients,
+            "chasers": chasers, "attempts": attempts,
+        }
+        if failure is None:
+            self.trigger_event(self.ChasersDelivered, **act.event_fields(), **fields)
+        else:
+            self.trigger_event(self.ChasersUndelivered, **act.event_fields(), **fields,
+                               reason=clean_text(failure, "reason", limit=500))
+        return True

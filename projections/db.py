@@ -25,7 +25,7 @@ from eventsourcing.utils import Environment
 
 from ledger.errors import StoreUnavailable
 from ledger.store import StoreConfig
-from projections.tables import INDEXES, PROJECTIONS
+from projections.tables import INDEXES, PROJECTIONS, fingerprint
 
 TRACKING_NAME = "taskledger_rm"  # environment name: PostgreSQL table taskledger_rm_tracking
 Statement = tuple[str, Sequence[Any]]
@@ -112,6 +112,8 @@ class ReadStore:
             )
             previous.close()
         self._sql_cache: dict[str, str] = {}
+        if create_tables:
+            self.upgrade()
 
     # ---- SQL adaptation --------------------------------------------------------------
     def sql(self, text: str) -> str:
@@ -191,15 +193,53 @@ class ReadStore:
             for name in names:
                 for table, _ in PROJECTIONS[name]:
                     cursor.execute(self.sql(f"DELETE FROM {{s}}{table}"))
-                tracking_table = (
-                    f'{self.prefix}"{self.recorder.tracking_table_name}"'
-                    if self.postgres
-                    else "tracking"
-                )
+                self._forget_position(cursor, name)
+
+    def _forget_position(self, cursor: Any, name: str) -> None:
+        tracking_table = (
+            f'{self.prefix}"{self.recorder.tracking_table_name}"' if self.postgres else "tracking"
+        )
+        cursor.execute(
+            self.sql(f"DELETE FROM {tracking_table} WHERE application_name = ?"), (name,)
+        )
+
+    def upgrade(self) -> list[str]:
+        """Replace the tables of every projection written by another release.
+
+        Each projection's fingerprint (its DDL and handler version) is kept in
+        ``rm_schema``; where the store's differs, that projection's tables are dropped,
+        created anew and its position forgotten, so the next catch-up rebuilds it from
+        the events (which never change). Returns the projections replaced.
+        """
+        with self.transaction(commit=True) as cursor:
+            cursor.execute(self.sql(
+                "CREATE TABLE IF NOT EXISTS {s}rm_schema (projection TEXT PRIMARY KEY, "
+                "fingerprint TEXT NOT NULL)"))
+        recorded = {
+            row["projection"]: row["fingerprint"]
+            for row in self.query("SELECT projection, fingerprint FROM {s}rm_schema")
+        }
+        changed = [name for name in PROJECTIONS if recorded.get(name) != fingerprint(name)]
+        # a projection with no fingerprint yet is new, unless it has applied events
+        # (a store from before fingerprints were kept)
+        stale = [n for n in changed if n in recorded or self.position(n) > 0]
+        if not changed:
+            return []
+        with self.transaction(commit=True) as cursor:
+            for name in stale:
+                for table, ddl in PROJECTIONS[name]:
+                    cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{s}}{table}"))
+                    cursor.execute(self.sql(ddl))
+                self._forget_position(cursor, name)
+            for index in INDEXES:
+                cursor.execute(self.sql(index))
+            for name in changed:
+                cursor.execute(self.sql("DELETE FROM {s}rm_schema WHERE projection = ?"), (name,))
                 cursor.execute(
-                    self.sql(f"DELETE FROM {tracking_table} WHERE application_name = ?"),
-                    (name,),
+                    self.sql("INSERT INTO {s}rm_schema (projection, fingerprint) VALUES (?, ?)"),
+                    (name, fingerprint(name)),
                 )
+        return stale
 
     def close(self) -> None:
         self.recorder.datastore.close()

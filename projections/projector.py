@@ -487,6 +487,10 @@ class Projector:
     # ---- accountability ----------------------------------------------------------------
     def _accountability(self, record: LedgerRecord, batch: _Batch) -> None:
         e, at = record.event, record.position
+        if e.simulated:
+            # A rehearsal (simulate, tick --as-of) changes no real figure: its events
+            # stay in the audit trail, flagged, and nowhere else.
+            return
         sid = str(e.originator_id)
         day = _d(e.business_date)
         if isinstance(e, CalendarLog.DayMarked):
@@ -605,8 +609,8 @@ class Projector:
             stream = self._streams.get(sid, _Stream())
             batch.add(
                 "INSERT INTO {s}rm_chases (event_id, assignment_id, unit_id, kind, obligation, "
-                "period, due_on, business_date, reason, state, position) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "period, due_on, business_date, reason, state, trigger, position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 str(ids.event_id(e.originator_id, e.originator_version)),
                 sid,
                 stream.unit_id or "",
@@ -617,6 +621,7 @@ class Projector:
                 day,
                 e.reason,
                 "open" if kind == "escalation" else None,
+                _j(e.trigger) if e.trigger else None,
                 at,
             )
             batch.add(
@@ -803,6 +808,13 @@ class Projector:
             summarise(e),
             json.dumps(as_dict["data"], ensure_ascii=False, sort_keys=True),
         )
+        if isinstance(e, Unit.ChasersDelivered | Unit.ChasersUndelivered):
+            for plan_id, task in sorted({(c["plan_id"], c["task"]) for c in e.chasers}):
+                batch.add(
+                    "INSERT INTO {s}rm_audit_links (position, plan_id, task_number) "
+                    "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    record.position, plan_id, task,
+                )
 
 
 def summarise(event: Any) -> str:
@@ -825,6 +837,13 @@ def summarise(event: Any) -> str:
         return _clip(event.title)
     if isinstance(event, Unit.Registered):
         return f"{event.name} ({event.kind})"
+    if isinstance(event, Unit.ChasersDelivered | Unit.ChasersUndelivered):
+        what = ", ".join(f"{c['kind']} {c['task']} {c['obligation']} {c['period']}"
+                         for c in event.chasers)
+        to = ", ".join(f"{r['channel']} {r['address']}" for r in event.recipients) or "nobody"
+        if isinstance(event, Unit.ChasersDelivered):
+            return _clip(f"delivered to {to}: {what}", 160)
+        return _clip(f"not delivered ({event.reason}): {what}", 160)
     if isinstance(event, Cycle.Ran):
         return f"{event.kind} cycle for {event.period}"
     for attribute in ("reason", "note", "alias"):

@@ -409,17 +409,30 @@ def audit_trail(
     until: date | None = None,
     after: int = 0,
     limit: int = 100,
+    include_simulated: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every event in ledger order; each report lists the corrections made to it."""
+    """Every event in ledger order; each report lists the corrections made to it.
+    Rehearsal (simulated) events only when asked for; they stay flagged."""
     store = view.store
     where, params = ["position > ?"], [after]
+    if not include_simulated:
+        where.append("simulated = 0")
+    # an event is about a task when its stream is, or when it names the task's chasers
+    # (a delivery on the unit's stream: rm_audit_links)
+    subject: list[str] = []
+    subject_params: list[Any] = []
     if task:
-        where.append("task_number = ?")
-        params.append(task.strip())
+        subject.append("task_number = ?")
+        subject_params.append(task.strip())
     if plan:
         plan_ids = [p["plan_id"] for p in resolve_plan(store, plan)]
-        where.append(f"plan_id IN ({', '.join('?' for _ in plan_ids)})")
-        params += plan_ids
+        subject.append(f"plan_id IN ({', '.join('?' for _ in plan_ids)})")
+        subject_params += plan_ids
+    if subject:
+        own = " AND ".join(subject)
+        where.append(f"(({own}) OR position IN (SELECT position FROM {{s}}rm_audit_links "
+                     f"WHERE {own}))")
+        params += subject_params + subject_params
     if unit:
         where.append("unit_id = ?")
         params.append(resolve_unit(store, unit)["unit_id"])

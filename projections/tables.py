@@ -7,6 +7,19 @@ Dates are ISO text (they sort and compare correctly as text); JSON is text.
 
 from __future__ import annotations
 
+import hashlib
+
+#: Bump a projection's number when its handlers change what they write without its DDL
+#: changing (its tables are then rebuilt from the events on the next ``db init``).
+HANDLER_VERSIONS: dict[str, int] = {
+    "registry": 1,
+    "office": 1,
+    # 2: simulated events no longer reach the accountability tables; chases record
+    # the ladder rule that fired and the acknowledgements
+    "accountability": 2,
+    "audit": 1,
+}
+
 PROJECTIONS: dict[str, list[tuple[str, str]]] = {
     # plans, tasks, units and the names units go by
     "registry": [
@@ -105,7 +118,7 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             event_id TEXT PRIMARY KEY, assignment_id TEXT NOT NULL, unit_id TEXT NOT NULL,
             kind TEXT NOT NULL, obligation TEXT NOT NULL, period TEXT NOT NULL,
             due_on TEXT, business_date TEXT NOT NULL, reason TEXT NOT NULL,
-            state TEXT, position BIGINT NOT NULL)""",
+            state TEXT, trigger TEXT, position BIGINT NOT NULL)""",
         ),
         (
             "rm_extensions",
@@ -128,6 +141,14 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             recorded_at TEXT NOT NULL, simulated INTEGER NOT NULL, corrects TEXT,
             summary TEXT NOT NULL, data TEXT NOT NULL)""",
         ),
+        # the tasks an event on another stream concerns: a delivery on a unit's stream
+        # names the chasers of each task it carried, so the task's trail shows it
+        (
+            "rm_audit_links",
+            """CREATE TABLE IF NOT EXISTS {s}rm_audit_links (
+            position BIGINT NOT NULL, plan_id TEXT NOT NULL, task_number TEXT NOT NULL,
+            PRIMARY KEY (position, plan_id, task_number))""",
+        ),
     ],
 }
 
@@ -143,9 +164,19 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_obligations_unit ON {s}rm_obligations (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_chases_assignment ON {s}rm_chases (assignment_id)",
     "CREATE INDEX IF NOT EXISTS rm_chases_unit ON {s}rm_chases (unit_id, kind)",
+    "CREATE INDEX IF NOT EXISTS rm_chases_position ON {s}rm_chases (position)",
     "CREATE INDEX IF NOT EXISTS rm_extensions_assignment ON {s}rm_extensions (assignment_id)",
     "CREATE INDEX IF NOT EXISTS rm_audit_task ON {s}rm_audit (plan_id, task_number)",
     "CREATE INDEX IF NOT EXISTS rm_audit_unit ON {s}rm_audit (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_audit_actor ON {s}rm_audit (actor)",
     "CREATE INDEX IF NOT EXISTS rm_audit_stream ON {s}rm_audit (stream_id)",
+    "CREATE INDEX IF NOT EXISTS rm_audit_links_task ON {s}rm_audit_links (plan_id, task_number)",
 ]
+
+
+def fingerprint(projection: str) -> str:
+    """What a projection's tables look like and what its handlers write, as a digest:
+    a store whose recorded fingerprint differs holds rows of another release."""
+    text = "\n".join(ddl for _, ddl in PROJECTIONS[projection])
+    text += f"\nhandlers:{HANDLER_VERSIONS[projection]}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

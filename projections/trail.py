@@ -85,12 +85,22 @@ def _matches(
                 return False
         elif event.business_date < flt.since:
             return False
-    if flt.task and stream.task_number != flt.task.strip():
+    # a delivery on a unit's stream is also about each task whose chasers it carried
+    subjects = [(stream.plan, stream.task_number)]
+    if isinstance(event, Unit.ChasersDelivered | Unit.ChasersUndelivered):
+        subjects += [(UUID(c["plan_id"]), c["task"]) for c in event.chasers]
+    if not any(_about(plan, task, flt, plan_names) for plan, task in subjects):
         return False
-    if flt.plan:
-        names = plan_names.get(stream.plan, set()) if stream.plan else set()
-        if not any(flt.plan == name or (len(flt.plan) > 1 and flt.plan in name) for name in names):
-            return False
     return not flt.unit or (
         stream.unit is not None and flt.unit.strip() in unit_names.get(stream.unit, set())
     )
+
+
+def _about(plan: UUID | None, task: str | None, flt: TrailFilter,
+           plan_names: dict[UUID, set[str]]) -> bool:
+    if flt.task and task != flt.task.strip():
+        return False
+    if flt.plan:
+        names = plan_names.get(plan, set()) if plan else set()
+        return any(flt.plan == name or (len(flt.plan) > 1 and flt.plan in name) for name in names)
+    return True

@@ -59,7 +59,9 @@ def open_view(
             field="as_of",
         )
     Projector(ledger, live, calendar).catch_up()  # the embedded default catches up in-process
-    latest_day = live.scalar("SELECT MAX(business_date) AS d FROM {s}rm_audit")
+    # a rehearsal's days change no real figure, so they need no snapshot either
+    latest_day = live.scalar(
+        "SELECT MAX(business_date) AS d FROM {s}rm_audit WHERE simulated = 0")
     if cutoff >= head and (latest_day is None or latest_day <= day.isoformat()):
         yield View(live, day, cutoff, snapshot=False)
         return

@@ -11,12 +11,15 @@ extension moves every step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+from ledger import chasers
 from ledger.calendar import WorkingDayCalendar
+from ledger.duties import plan_duties
 from ledger.obligations import LadderPolicy
-from ledger.periods import Period
+from projections.chasers import urges_in_quarter
 from projections.db import ReadStore
 
 # Steps are never more than this many calendar days from the (effective) due date:
@@ -36,6 +39,14 @@ class Step:
     obligation: str
     period: str
     due_on: date
+    duty: str = ""  # the duty's Chinese name
+    trigger: dict[str, Any] = field(default_factory=dict)  # the rule that fired
+
+    @property
+    def reason(self) -> str:
+        return chasers.ladder_reason(
+            self.kind, self.trigger, self.duty or self.obligation, self.period, self.due_on
+        )
 
 
 def steps_due(
@@ -43,15 +54,23 @@ def steps_due(
     day: date,
     calendar: WorkingDayCalendar,
     policy: LadderPolicy | None = None,
+    *,
+    simulated: bool = False,
 ) -> list[Step]:
     """Every ladder step that falls on ``day``, in a stable order.
 
     Each plan's own ladder applies (``taskledger ladder``); ``policy`` overrides them all.
+    The "urged N times in a quarter" rule counts real urges; a simulated day (a
+    rehearsal) also counts the rehearsal's own, but a rehearsal never counts for real.
     """
-    policies = {
-        row["plan_id"]: LadderPolicy(**json.loads(row["ladder"])) if row["ladder"] else None
-        for row in store.query("SELECT plan_id, ladder FROM {s}rm_plans")
-    }
+    policies: dict[str, LadderPolicy | None] = {}
+    duty_names: dict[tuple[str, str], str] = {}
+    for row in store.query("SELECT plan_id, ladder, obligations FROM {s}rm_plans"):
+        policies[row["plan_id"]] = (
+            LadderPolicy(**json.loads(row["ladder"])) if row["ladder"] else None
+        )
+        for duty in plan_duties(json.loads(row["obligations"])):
+            duty_names[(row["plan_id"], duty.rule.slug)] = chasers.duty_name(duty.rule)
     rows = store.query(
         "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, o.first_report_on, "
         "a.unit_id, a.unit_name, a.task_number, a.plan_id, a.assigned_on, p.title "
@@ -72,22 +91,25 @@ def steps_due(
         rules = policy or policies.get(row["plan_id"]) or LadderPolicy()
         due = date.fromisoformat(row["extended_to"] or row["due_on"])
         dates = rules.dates(due, calendar)
-        kinds = []
+        fired: list[tuple[str, dict[str, Any]]] = []
         if dates.remind_on == day and day < due:
-            kinds.append("reminder")
+            fired.append(("reminder", chasers.trigger_for(
+                chasers.REMIND_BEFORE, working_days=rules.remind_before)))
         if dates.urge_on == day:
-            kinds.append("urge")
+            fired.append(("urge", chasers.trigger_for(
+                chasers.URGE_AFTER, working_days=rules.urge_after)))
             urged_today[row["assignment_id"]] = urged_today.get(row["assignment_id"], 0) + 1
-            if (
-                rules.escalate_after_urges
-                and _urges_this_quarter(store, row["assignment_id"], day)
-                + urged_today[row["assignment_id"]]
-                >= rules.escalate_after_urges
-            ):
-                kinds.append("escalation")  # the optional rule: urged too often
-        if dates.escalate_on == day and "escalation" not in kinds:
-            kinds.append("escalation")
-        for kind in kinds:
+            urges = urges_in_quarter(
+                store, row["assignment_id"], day, include_simulated=simulated
+            ) + urged_today[row["assignment_id"]]
+            if rules.escalate_after_urges and urges >= rules.escalate_after_urges:
+                # the optional rule: urged too often
+                fired.append(("escalation", chasers.trigger_for(
+                    chasers.ESCALATE_AFTER_URGES, urges=urges)))
+        if dates.escalate_on == day and all(kind != "escalation" for kind, _ in fired):
+            fired.append(("escalation", chasers.trigger_for(
+                chasers.ESCALATE_AFTER, working_days=rules.escalate_after)))
+        for kind, trigger in fired:
             steps.append(
                 Step(
                     kind,
@@ -100,21 +122,11 @@ def steps_due(
                     row["rule"],
                     row["period"],
                     due,
+                    duty_names.get((row["plan_id"], row["rule"]), row["rule"]),
+                    trigger,
                 )
             )
     steps.sort(
         key=lambda s: (s.unit_name, s.plan_title, s.task_number, s.obligation, s.period, s.kind)
     )
     return steps
-
-
-def _urges_this_quarter(store: ReadStore, assignment_id: str, day: date) -> int:
-    quarter = Period.quarter_of(day)
-    return int(
-        store.scalar(
-            "SELECT COUNT(*) AS n FROM {s}rm_chases WHERE assignment_id = ? AND kind = 'urge' "
-            "AND business_date >= ? AND business_date < ?",
-            [assignment_id, quarter.start.isoformat(), day.isoformat()],
-        )
-        or 0
-    )

@@ -23,7 +23,8 @@ from ledger.application import open_ledger
 from ledger.clock import BUSINESS_TZ, Clock, SystemClock
 from ledger.store import StoreConfig
 from projections.db import ReadStore
-from scheduler.outbox import Channels, create_tables, deliver_due
+from projections.projector import Projector
+from scheduler.outbox import Channels, create_tables, deliver_due, enqueue_new
 from scheduler.tick import SCHEDULER_ACTOR, briefing_hook, last_tick, run_tick
 
 log = logging.getLogger("taskledger.scheduler")
@@ -37,10 +38,27 @@ def channels_from_env() -> Channels:
         platform_url=os.environ.get("TASKLEDGER_PLATFORM_URL") or None,
         platform_secret=os.environ.get("TASKLEDGER_PLATFORM_SECRET", ""),
         webhook_url=os.environ.get("TASKLEDGER_NOTIFY_WEBHOOK_URL") or None,
+        webhook_secret=os.environ.get("TASKLEDGER_NOTIFY_WEBHOOK_SECRET", ""),
         smtp_host=os.environ.get("TASKLEDGER_SMTP_HOST") or None,
         smtp_port=int(os.environ.get("TASKLEDGER_SMTP_PORT", "25")),
         mail_from=os.environ.get("TASKLEDGER_MAIL_FROM", "taskledger@localhost"),
     )
+
+
+def outbox_seconds() -> float:
+    """How often the outbox job runs (``TASKLEDGER_OUTBOX_SECONDS``, default 30): a
+    chaser recorded at any moment leaves within two of these."""
+    text = os.environ.get("TASKLEDGER_OUTBOX_SECONDS", "30")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1
+    if not 0.2 <= seconds <= 3600:
+        from ledger.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"TASKLEDGER_OUTBOX_SECONDS={text!r}: expected 0.2 to 3600 seconds")
+    return seconds
 
 
 def days_to_run(last: date | None, today: date, now_time: time, at: time) -> list[date]:
@@ -79,15 +97,23 @@ def catch_up(config: StoreConfig, clock: Clock, at: time) -> list[date]:
         ledger.close()
 
 
-def deliver(config: StoreConfig, clock: Clock, channels: Channels) -> None:
+def deliver(config: StoreConfig, clock: Clock, channels: Channels) -> dict[str, int]:
+    """The outbox job: bring the read models up to the ledger, queue every real chaser
+    recorded since the last run (whoever issued it), send what is due."""
+    ledger = open_ledger(config, clock=clock)
     store = ReadStore(config, create_tables=config.backend == "sqlite")
     try:
         create_tables(store)
-        outcome = deliver_due(store, channels, clock.now())
+        Projector(ledger, store, ledger.working_calendar()).catch_up()
+        queued = enqueue_new(store, clock.now())
+        outcome = deliver_due(ledger, store, channels, clock.now())
+        outcome["queued"] = queued
         if any(outcome.values()):
             log.info("outbox: %s", outcome)
+        return outcome
     finally:
         store.close()
+        ledger.close()
 
 
 def run_scheduler(config: StoreConfig, *, at: str = "09:00", clock: Clock | None = None) -> None:
@@ -112,8 +138,8 @@ def run_scheduler(config: StoreConfig, *, at: str = "09:00", clock: Clock | None
         args=[config, clock, tick_time], id="daily-tick", coalesce=True, max_instances=1,
         misfire_grace_time=3600,
     )
-    scheduler.add_job(deliver, IntervalTrigger(seconds=30, timezone=BUSINESS_TZ),
+    scheduler.add_job(deliver, IntervalTrigger(seconds=outbox_seconds(), timezone=BUSINESS_TZ),
                       args=[config, clock, channels], id="outbox", coalesce=True,
-                      max_instances=1)
+                      max_instances=1, next_run_time=datetime.now(BUSINESS_TZ))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

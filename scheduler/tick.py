@@ -26,17 +26,10 @@ from projections.projector import Projector
 from projections.views import View
 from scheduler.cycles import cycles_due
 from scheduler.ladder import Step, steps_due
-from scheduler.outbox import create_tables, enqueue_day
+from scheduler.outbox import create_tables, enqueue_new
 
 SCHEDULER_ACTOR = "scheduler"
 TICK_KIND = "daily-tick"
-
-REASONS = {
-    "reminder": "{obligation} {period} 将于 {due} 到期，请按时报送",
-    "urge": "{obligation} {period} 已于 {due} 到期未报送，请尽快报送",
-    "escalation": "{obligation} {period} 逾期（{due} 到期）5个工作日仍未报送，提请监督平台督办",
-}
-
 
 @dataclass
 class DayReport:
@@ -96,7 +89,7 @@ def run_tick(
     scope = scope_of(simulated)
     if _tick_recorded(store, day, scope):
         report.already_done = True
-    steps = steps_due(store, day, calendar, policy)
+    steps = steps_due(store, day, calendar, policy, simulated=simulated)
     taken = {} if dry_run else _take_all(ledger, act, steps)
     for step in steps:
         written = taken.get((step.kind, step.assignment_id, step.obligation, step.period))
@@ -126,7 +119,8 @@ def run_tick(
                                   "event_id": str(receipt.event_id)})
     if not dry_run:
         Projector(ledger, store, calendar).catch_up()
-        enqueue_day(store, day, simulated, wall.now())
+        if not simulated:  # a rehearsal sends nothing, ever
+            enqueue_new(store, wall.now())
         ledger.record_cycle(act, TICK_KIND, day.isoformat(),
                             {"steps": len(report.reminders) + len(report.urges)
                              + len(report.escalations), "cycles": len(report.cycles)},
@@ -181,17 +175,16 @@ ORDER = {"reminder": 0, "urge": 1, "escalation": 2}
 
 
 def _take(assignment: Any, act: Act, step: Step) -> UUID | None:
-    reason = REASONS[step.kind].format(obligation=step.obligation, period=step.period,
-                                       due=step.due_on.isoformat())
     if step.kind == "reminder":
         return assignment.issue_reminder(act, step.obligation, step.period, step.due_on,
-                                         reason, once=True)
+                                         step.reason, once=True, trigger=step.trigger)
     evidence = [e for e in (
         assignment.chase_event("reminder", step.obligation, step.period, act.simulated),
         assignment.chase_event("urge", step.obligation, step.period, act.simulated),
     ) if e is not None]
     method = assignment.issue_urge if step.kind == "urge" else assignment.escalate
-    return method(act, step.obligation, step.period, step.due_on, reason, evidence, once=True)
+    return method(act, step.obligation, step.period, step.due_on, step.reason, evidence,
+                  once=True, trigger=step.trigger)
 
 
 def _tick_recorded(store: ReadStore, day: date, scope: str) -> bool:

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import principal, requires, services
-from api.schemas import AuditQuery, FeedQuery, ListOut, ReportQuery, RowsOut
+from api.schemas import AuditQuery, FeedQuery, ReportQuery, RowsOut, TrailOut
 from projections import queries
 from projections.views import open_view
 
@@ -75,29 +75,35 @@ for _kind, _roles, _doc in (
 class Audit(MethodView):
     @requires("office", "auditor")
     @blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
-    @blp.response(200, ListOut)
+    @blp.response(200, TrailOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The audit trail: who did what, in which role, when; by task, unit or actor.
-        Page with ``after`` = the last ``position`` seen."""
+        Page with ``after`` = the last ``position`` seen. Real events only, unless
+        ``simulated=true`` (then rehearsal events are listed too, each flagged)."""
         svc = services()
+        simulated = query.pop("simulated")
         with open_view(svc.ledger, svc.store, svc.calendar) as view:
-            rows = queries.audit_trail(view, **query)
+            rows = queries.audit_trail(view, include_simulated=simulated, **query)
         next_after = rows[-1]["position"] if len(rows) == query["limit"] else None
-        return {"items": rows, "next_after": next_after}
+        return {"items": rows, "next_after": next_after, "includes_simulated": simulated}
 
 
 @blp.route("/events")
 class Feed(MethodView):
     @requires("office", "auditor")
     @blp.arguments(FeedQuery, location="query", unknown=ma.RAISE)
-    @blp.response(200, ListOut)
+    @blp.response(200, TrailOut)
     def get(self, query: dict[str, Any]) -> Any:
-        """The raw event feed after a ledger position, for other systems (cursor-paged)."""
+        """The raw event feed after a ledger position, for other systems (cursor-paged).
+        Real events only, unless ``simulated=true``."""
         ledger = services().ledger
         items = []
         for record in ledger.records(after=query["after"]):
+            if record.event.simulated and not query["simulated"]:
+                continue
             items.append(record.to_dict())
             if len(items) >= query["limit"]:
                 break
         next_after = items[-1]["position"] if len(items) == query["limit"] else None
-        return {"items": items, "next_after": next_after}
+        return {"items": items, "next_after": next_after,
+                "includes_simulated": query["simulated"]}

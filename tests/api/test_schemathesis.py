@@ -235,6 +235,6 @@ def test_feed_after_the_largest_position_is_not_a_server_error(world: World) -> 
     headers = {"Authorization": f"Bearer {world.office_token}"}
     response = client.get(f"/api/v1/events?after={SQLITE_INTEGER_MAX - 1}", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.get_json() == {"items": [], "next_after": None}
+    assert response.get_json() == {"items": [], "next_after": None, "includes_simulated": False}
     assert client.get(f"/api/v1/events?after={SQLITE_INTEGER_MAX}",
                       headers=headers).status_code == 422
