@@ -446,6 +446,43 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+CONTACT_FLAGS = ("name", "phone", "email", "webhook")
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    store = _read_store(args)
+    Projector(ledger, store, _calendar(ledger)).catch_up()
+    unit = queries.find_unit(store, args.unit)
+    created = None
+    if args.units_command == "contact":
+        changes = {k: getattr(args, k) for k in CONTACT_FLAGS if getattr(args, k) is not None}
+        if not changes:
+            raise UserError("give at least one of --name, --phone, --email, --webhook "
+                            "('' clears one); 'taskledger units show' prints the contact")
+        receipt = ledger.update_liaison(Act.by(ledger.clock, _operator(), "office"),
+                                        UUID(unit.unit_id), **changes)
+        created = receipt.created
+        Projector(ledger, store, _calendar(ledger)).catch_up()
+        unit = queries.unit_record(store, unit.unit_id)
+    if args.json:
+        shown = unit.to_json() if created is None else {**unit.to_json(), "created": created}
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        return 0
+    if created is not None:
+        print(f"contact of {unit.name} " + (f"recorded (ledger position {unit.position})"
+                                            if created else "unchanged; nothing written"))
+    print(f"{unit.name}  ({unit.kind})  {unit.unit_id}")
+    print(f"  aliases: {'、'.join(unit.aliases) or '-'}")
+    if unit.contact is None:
+        print("  contact: none")
+    else:
+        print(f"  contact: {unit.contact['name']}")
+        for key in ("phone", "email", "webhook"):
+            print(f"    {key + ':':<9}{unit.contact[key] or '-'}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve
 
@@ -704,6 +741,9 @@ def _line(record: LedgerRecord) -> str:
 
 
 def _summary(event: Any) -> str:
+    liaison = getattr(event, "liaison", None)
+    if isinstance(liaison, dict):
+        return f"contact {liaison.get('name', '')}"
     for name in ("title", "name", "narrative", "reason", "note"):
         value = getattr(event, name, None)
         if isinstance(value, str) and value:
@@ -840,6 +880,27 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="stop a token working")
     revoke.add_argument("token_id")
     revoke.set_defaults(handler=cmd_tokens)
+
+    units = commands.add_parser("units", help="responsible units: show one, set its contact")
+    unit_commands = units.add_subparsers(dest="units_command", metavar="ACTION",
+                                         parser_class=_Parser)
+    unit_commands.required = True
+    contact = unit_commands.add_parser(
+        "contact", help="set the unit's contact (联络员); flags not given stay as they are",
+        description="Set the unit's contact. Flags not given keep their value; an empty "
+        "value (--email '') clears that field. Every change is kept in the ledger for good.")
+    contact.add_argument("unit", help="unit name, alias or id")
+    contact.add_argument("--name", help="who the contact is (a contact must have one)")
+    contact.add_argument("--phone", help="digits, optionally +, -, brackets, spaces")
+    contact.add_argument("--email", help="one address; reminders are mailed to it")
+    contact.add_argument("--webhook", metavar="URL",
+                         help="http(s) URL reminders are posted to (not fetched now)")
+    contact.add_argument("--json", action="store_true")
+    contact.set_defaults(handler=cmd_units)
+    show_unit = unit_commands.add_parser("show", help="a unit: id, kind, aliases, contact")
+    show_unit.add_argument("unit", help="unit name, alias or id")
+    show_unit.add_argument("--json", action="store_true")
+    show_unit.set_defaults(handler=cmd_units)
 
     tick = commands.add_parser("tick", help="run the scheduler's daily tick once")
     tick.add_argument("--as-of", type=_date, help="as if it were this day (simulated)")

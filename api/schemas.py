@@ -114,6 +114,24 @@ class AcknowledgeIn(Strict):
     resolved = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
+class ContactIn(Strict):
+    """A unit's whole contact; optional fields left out (or null, or "") are cleared.
+    The ledger checks each field's form (ledger.validation) and names the one refused."""
+
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"example": "王联络"})
+    phone = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=32),
+                       metadata={"example": "0471-6666666"})
+    email = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                       metadata={"format": "email", "example": "liaison@example.gov.cn"})
+    webhook = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000),
+        metadata={"format": "uri", "example": "https://sms-gateway.example.gov.cn/notify",
+                  "description": "absolute http(s) URL reminders are posted to; "
+                                 "never fetched when set"},
+    )
+
+
 class ReportQuery(Strict):
     as_of = IsoDate(load_default=None)
     position = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_POSITION))
@@ -196,6 +214,24 @@ class PlanOut(ma.Schema):
     targets = fields.List(fields.Dict())
     obligations = fields.List(fields.Dict())
     task_numbers = fields.List(fields.Str())
+
+
+class ContactOut(ma.Schema):
+    name = fields.Str(required=True)
+    phone = fields.Str(required=True, allow_none=True)
+    email = fields.Str(required=True, allow_none=True)
+    webhook = fields.Str(required=True, allow_none=True)
+
+
+class UnitOut(ma.Schema):
+    unit_id = fields.Str(required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    aliases = fields.List(fields.Str(), required=True)
+    contact = fields.Nested(ContactOut, required=True, allow_none=True,
+                            metadata={"description": "null: no contact set yet"})
+    position = fields.Int(required=True,
+                          metadata={"description": "ledger position of the unit's last change"})
 
 
 class TaskUnitOut(ma.Schema):

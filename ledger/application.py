@@ -293,13 +293,24 @@ class Ledger(Application[UUID]):
         return self._create(unit)
 
     def assign_liaison(self, act: Act, unit_id: UUID, **contact: str) -> Receipt:
-        _, position = self._change(
-            unit_id,
-            Unit,
-            lambda: UnknownUnit(f"unknown unit {unit_id}"),
-            lambda unit: unit.assign_liaison(act, **contact),
+        """Set the unit's whole contact (name, phone, email, webhook); fields not given
+        are cleared. The same contact again writes nothing (``created`` False)."""
+        return self._on_unit(unit_id, lambda unit: unit.assign_liaison(act, **contact))
+
+    def update_liaison(self, act: Act, unit_id: UUID, **changes: str) -> Receipt:
+        """Change only the contact fields given ("" clears one), decided on the state
+        the write lands on, so two clerks' edits of different fields both count."""
+        return self._on_unit(unit_id, lambda unit: unit.update_liaison(act, **changes))
+
+    def _on_unit(self, unit_id: UUID, decide: Callable[[Unit], UUID | None]) -> Receipt:
+        # A contact can change back and forth, so "already so" decided on a stale cached
+        # copy could skip a needed write (another process changed it meanwhile). Contacts
+        # change rarely: decide on the stored state.
+        self._forget(unit_id)
+        event, position = self._change(
+            unit_id, Unit, lambda: UnknownUnit(f"no unit {unit_id}"), decide
         )
-        return Receipt(unit_id, (), position)
+        return Receipt(unit_id, (event,) if event else (), position, created=event is not None)
 
     def get_unit(self, unit_id: UUID) -> Unit:
         return self._load(unit_id, Unit, lambda: UnknownUnit(f"unknown unit {unit_id}"))

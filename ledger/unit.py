@@ -7,9 +7,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger import ids
 from ledger.acts import Act, Recorded, RecordedCreation
 from ledger.errors import InvalidInput
-from ledger.validation import clean_text
+from ledger.validation import clean_contact, clean_text, stored_contact
 
 UNIT_KINDS = ("department", "party_organ", "central_branch", "league_city", "group")
 
@@ -34,7 +35,12 @@ class Unit(Aggregate):
             unit.aliases.append(self.alias)
 
     class LiaisonAssigned(Recorded):
-        """The unit's 联络员, who receives reminders and posts its reports."""
+        """The unit's contact (联络员), who receives reminders and posts its reports.
+
+        ``liaison`` holds ``name``, ``phone``, ``email`` and ``webhook`` ("" for none).
+        Events recorded before webhooks existed have no ``webhook`` key: read them with
+        ``.get`` (or :func:`ledger.validation.stored_contact`); it means none.
+        """
 
         liaison: dict[str, str]
 
@@ -109,13 +115,23 @@ class Unit(Aggregate):
         if alias != self.name and alias not in self.aliases:
             self.trigger_event(self.AliasAdded, **act.event_fields(), alias=alias)
 
-    def assign_liaison(self, act: Act, **contact: Any) -> None:
-        liaison = {
-            key: clean_text(contact.get(key), key, limit=200, required=key == "name")
-            for key in ("name", "phone", "email", "webhook")
-        }
-        if liaison != self.liaison:
-            self.trigger_event(self.LiaisonAssigned, **act.event_fields(), liaison=liaison)
+    @property
+    def contact(self) -> dict[str, str] | None:
+        """The current contact with every field present ("" for none), or None."""
+        return stored_contact(self.liaison)
+
+    def assign_liaison(self, act: Act, **contact: Any) -> UUID | None:
+        """Replace the whole contact: fields not given are cleared. The same contact
+        again (by meaning: a missing webhook is no webhook) records nothing."""
+        liaison = clean_contact(contact)
+        if liaison == self.contact:
+            return None
+        self.trigger_event(self.LiaisonAssigned, **act.event_fields(), liaison=liaison)
+        return ids.event_id(self.id, self.version)
+
+    def update_liaison(self, act: Act, **changes: Any) -> UUID | None:
+        """Change only the fields given ("" clears one); the contact keeps a name."""
+        return self.assign_liaison(act, **{**(self.contact or {}), **changes})
 
     def record_delivery(
         self,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from ledger.errors import EmptyNarrative, InvalidInput, InvalidValue
 
@@ -63,3 +66,171 @@ def clean_metrics(values: Any) -> dict[str, int | float]:
             raise InvalidValue(f"metric {key!r} must be a finite number", field="metrics")
         cleaned[key] = number
     return cleaned
+
+
+# ---- a unit's contact (联络员) ---------------------------------------------------------
+# Reminders leave for these addresses, so each is checked for what it is, not just for
+# being text. A contact is one line: no tabs or newlines either (an email address with a
+# newline would be a second mail header).
+CONTACT_FIELDS = ("name", "phone", "email", "webhook")
+MAX_CONTACT_NAME = 200
+MAX_PHONE = 32
+MAX_EMAIL = 254  # the longest address SMTP carries (RFC 5321's path limit less <>)
+MAX_WEBHOOK = 2_000
+
+# Unicode categories a contact field refuses: controls (tab and newline included), lone
+# surrogates (not text: no UTF-8 store can hold them), invisible format characters
+# (zero-width spaces, bidirectional overrides), which would make two contacts that look
+# the same differ, or an address look like another.
+_REFUSED_CATEGORIES = {
+    "Cc": "control characters (one line only)",
+    "Cs": "characters that are not text (lone surrogates)",
+    "Cf": "invisible formatting characters",
+}
+_PHONE = re.compile(r"\+?[0-9() -]+")
+# Characters an address could hold only quoted, or that would make it several addresses.
+_EMAIL_LOCAL = re.compile(r"[^\s\"(),:;<>@\[\\\]]+")
+_DOMAIN_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
+# Host names as resolvers take them; underscores appear in container service names.
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
+
+
+def _one_line(value: Any, field: str, limit: int) -> str:
+    """Visible text on one line, storable as UTF-8, stripped, at most ``limit`` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text", field=field)
+    found = {unicodedata.category(c) for c in value}
+    for category, what in _REFUSED_CATEGORIES.items():
+        if category in found:
+            raise InvalidInput(f"{field} contains {what}", field=field)
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
+    return text
+
+
+def clean_contact_name(value: Any) -> str:
+    text = _one_line(value, "name", MAX_CONTACT_NAME)
+    if not text:
+        raise InvalidInput("a contact needs a name", field="name")
+    return text
+
+
+def clean_phone(value: Any) -> str:
+    """Digits with an optional leading ``+``, hyphens, parentheses and spaces; "" for none.
+
+    Full-width digits and brackets typed with a Chinese input method become ASCII (NFKC).
+    """
+    text = unicodedata.normalize("NFKC", _one_line(value, "phone", MAX_PHONE))
+    if not text:
+        return ""
+    if not _PHONE.fullmatch(text) or sum(c.isdigit() for c in text) < 3:
+        raise InvalidInput(
+            f"phone {text!r} is not a phone number (digits, optionally a leading +, "
+            "hyphens, brackets and spaces)",
+            field="phone",
+        )
+    return text
+
+
+def clean_email(value: Any) -> str:
+    """One plausible address, ``local@domain.tld``; "" for none. Never a list, never a
+    display name: the outbox puts it in a ``To`` header as it is."""
+    text = _one_line(value, "email", MAX_EMAIL)
+    if not text:
+        return ""
+
+    def refuse(why: str) -> InvalidInput:
+        return InvalidInput(f"email {text!r} is not one address: {why}", field="email")
+
+    if any(c.isspace() for c in text):
+        raise refuse("it contains a space")
+    if text.count("@") != 1:
+        raise refuse("it needs exactly one @")
+    local, domain = text.split("@")
+    if not local or len(local) > 64 or not _EMAIL_LOCAL.fullmatch(local):
+        raise refuse("the part before @ is empty, too long or holds , ; < > quotes or brackets")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise refuse("the part before @ has a misplaced dot")
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(
+        len(label) <= 63 and _DOMAIN_LABEL.fullmatch(label) for label in labels
+    ):
+        raise refuse("the part after @ must be a domain such as example.gov.cn")
+    if labels[-1].isdigit():
+        raise refuse("the part after @ must be a domain name, not a number")
+    return text
+
+
+def clean_webhook(value: Any) -> str:
+    """An absolute ``http``/``https`` URL with a host and no user:password; "" for none.
+
+    Only its form is checked: it is never fetched when set (the outbox posts to it
+    later). ASCII only, so what is stored is exactly what is sent: percent-encode a
+    path, write an internationalised host in punycode.
+    """
+    text = _one_line(value, "webhook", MAX_WEBHOOK)
+    if not text:
+        return ""
+
+    def refuse(why: str) -> InvalidInput:
+        return InvalidInput(f"webhook is not a usable URL: {why}", field="webhook")
+
+    if not text.isascii():
+        raise refuse("use ASCII only (percent-encode the path, punycode for the host)")
+    if " " in text or "\\" in text:
+        raise refuse("it contains a space or a backslash")
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        raise refuse("it cannot be read as a URL") from None
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if parts.scheme.lower() not in ("http", "https"):
+        raise refuse("it must start with http:// or https://")
+    if "@" in parts.netloc:
+        raise refuse("it must not carry a user name or password")
+    host = parts.hostname or ""
+    if not host:
+        raise refuse("it has no host")
+    if parts.netloc.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise refuse(f"[{host}] is not an IPv6 address") from None
+    elif len(host) > 253 or not all(
+        len(label) <= 63 and _HOST_LABEL.fullmatch(label)
+        for label in host.removesuffix(".").split(".")
+    ):
+        raise refuse(f"{host!r} is not a host name")
+    if port == 0:
+        raise refuse("its port must be a number from 1 to 65535")
+    return text
+
+
+def clean_contact(contact: dict[str, Any]) -> dict[str, str]:
+    """Every contact field checked; a missing optional field is "" (none)."""
+    unknown = set(contact) - set(CONTACT_FIELDS)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(
+            f"a contact has no field {field!r} (it has {', '.join(CONTACT_FIELDS)})", field=field
+        )
+    return {
+        "name": clean_contact_name(contact.get("name")),
+        "phone": clean_phone(contact.get("phone")),
+        "email": clean_email(contact.get("email")),
+        "webhook": clean_webhook(contact.get("webhook")),
+    }
+
+
+def stored_contact(liaison: dict[str, Any] | None) -> dict[str, str] | None:
+    """A recorded contact with every field present: events written before the webhook
+    existed hold no ``webhook`` key, which means none."""
+    if liaison is None:
+        return None
+    return {key: liaison.get(key) or "" for key in CONTACT_FIELDS}

@@ -34,6 +34,7 @@ from ledger.obligations import due_date
 from ledger.periods import Period
 from ledger.plan import Plan, Task
 from ledger.unit import Unit
+from ledger.validation import stored_contact
 from projections.db import ReadStore, Statement
 from projections.tables import PROJECTIONS
 
@@ -422,10 +423,13 @@ class Projector:
                 e.alias,
                 sid,
             )
+            batch.add("UPDATE {s}rm_units SET position = ? WHERE unit_id = ?", at, sid)
         elif isinstance(e, Unit.LiaisonAssigned):
+            # every field present, so readers need not know that early events lacked
+            # ``webhook``
             batch.add(
                 "UPDATE {s}rm_units SET liaison = ?, position = ? WHERE unit_id = ?",
-                _j(e.liaison),
+                _j(stored_contact(e.liaison)),
                 at,
                 sid,
             )

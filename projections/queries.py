@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import UnknownTask, UnknownUnit
 from ledger.obligations import evaluate_obligation
 from ledger.periods import Period
 from ledger.units import UnitRegistry
+from ledger.validation import stored_contact
 from projections.db import ReadStore
 from projections.views import View
 
@@ -80,6 +82,68 @@ def resolve_plan(store: ReadStore, reference: str | None) -> list[dict]:
 
         raise UnknownPlan(f"no plan matches {reference!r}", field="plan")
     return chosen
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """A unit as the registry read model knows it, with its contact (联络员).
+
+    ``contact`` has every field (``name``, ``phone``, ``email``, ``webhook``; "" for
+    none), or is None when no contact was ever set. ``aliases`` are the other names that
+    resolve to this unit. ``position`` is the ledger position of the unit's last change.
+    """
+
+    unit_id: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    contact: dict[str, str] | None
+    position: int
+
+    def to_json(self) -> dict[str, Any]:
+        """As the API and ``taskledger units show --json`` print it: absent is null."""
+        contact = None
+        if self.contact is not None:
+            contact = {key: value or None for key, value in self.contact.items()}
+        return {
+            "unit_id": self.unit_id,
+            "name": self.name,
+            "kind": self.kind,
+            "aliases": list(self.aliases),
+            "contact": contact,
+            "position": self.position,
+        }
+
+
+def unit_record(store: ReadStore, unit_id: str) -> UnitRecord:
+    rows = store.query(
+        "SELECT unit_id, name, kind, liaison, position FROM {s}rm_units WHERE unit_id = ?",
+        [unit_id],
+    )
+    if not rows:
+        raise UnknownUnit(f"no unit {unit_id}", field="unit")
+    row = rows[0]
+    aliases = store.query(
+        "SELECT name FROM {s}rm_unit_names WHERE unit_id = ? AND name <> ? ORDER BY name",
+        [unit_id, row["name"]],
+    )
+    return UnitRecord(
+        unit_id=row["unit_id"],
+        name=row["name"],
+        kind=row["kind"],
+        aliases=tuple(a["name"] for a in aliases),
+        contact=stored_contact(json.loads(row["liaison"])) if row["liaison"] else None,
+        position=row["position"],
+    )
+
+
+def find_unit(store: ReadStore, reference: str) -> UnitRecord:
+    """A unit by its id, canonical name or any alias."""
+    try:
+        unit_id = str(UUID(reference.strip()))
+    except ValueError:
+        unit_id = resolve_unit(store, reference)["unit_id"]
+    return unit_record(store, unit_id)
 
 
 # ---- responsibility list (责任清单) ------------------------------------------------------

@@ -14,15 +14,19 @@ import pytest
 from ledger.acts import Act
 from ledger.application import open_ledger
 from ledger.store import StoreConfig
-from tests.ledger.world import HR, build_world
+from tests.ledger.world import EDU, HR, build_world
 
 TASKLEDGER = shutil.which("taskledger", path=str(Path(sys.executable).parent)) or "taskledger"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def run(args: list[str], cwd: Path, url: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "TASKLEDGER_DATABASE_URL"}
     if url:
         env["TASKLEDGER_DATABASE_URL"] = url
+    # The code of this checkout, even when the virtualenv's editable install points at
+    # another one (a git worktree sharing the main checkout's .venv).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.run(
         [TASKLEDGER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
@@ -202,3 +206,110 @@ def test_reports_after_importing_both_seeds(store_config: StoreConfig, tmp_path:
         url,
     )
     assert bad_value.returncode == 2 and "is not a number" in bad_value.stderr
+
+
+def _units_world(store_config: StoreConfig, tmp_path: Path) -> str:
+    url = url_of(store_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    ledger = open_ledger(store_config)
+    build_world(ledger)
+    ledger.close()
+    return url
+
+
+def _liaison_events(tmp_path: Path, url: str) -> list[dict]:
+    listed = run(["events", "--json"], tmp_path, url)
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    return [r for r in rows if r["type"] == "LiaisonAssigned"]
+
+
+def test_units_contact_and_show(store_config: StoreConfig, tmp_path: Path) -> None:
+    url = _units_world(store_config, tmp_path)
+    shown = run(["units", "show", "教育厅", "--json"], tmp_path, url)  # an alias
+    assert shown.returncode == 0, shown.stderr
+    unit = json.loads(shown.stdout)
+    assert unit["name"] == EDU and unit["kind"] == "department" and unit["contact"] is None
+    assert set(unit) == {"unit_id", "name", "kind", "aliases", "contact", "position"}
+    by_id = run(["units", "show", unit["unit_id"], "--json"], tmp_path, url)
+    assert json.loads(by_id.stdout) == unit
+    assert "contact: none" in run(["units", "show", EDU], tmp_path, url).stdout
+
+    # a first contact must have a name
+    nameless = run(["units", "contact", EDU, "--email", "wang@jyt.nmg.gov.cn"], tmp_path, url)
+    assert nameless.returncode == 2 and "needs a name" in nameless.stderr
+
+    set_ = run(["units", "contact", EDU, "--name", "王联络", "--phone", "0471-6666666",
+                "--email", "wang@jyt.nmg.gov.cn", "--json"], tmp_path, url)
+    assert set_.returncode == 0, set_.stderr
+    body = json.loads(set_.stdout)
+    assert body["created"] is True
+    assert body["contact"] == {"name": "王联络", "phone": "0471-6666666",
+                               "email": "wang@jyt.nmg.gov.cn", "webhook": None}
+    # partial: only the webhook changes
+    hook = run(["units", "contact", "教育厅", "--webhook", "https://sms.example.test/hook"],
+               tmp_path, url)
+    assert hook.returncode == 0, hook.stderr
+    assert "recorded" in hook.stdout and "https://sms.example.test/hook" in hook.stdout
+    # the same again records nothing
+    same = run(["units", "contact", EDU, "--webhook", "https://sms.example.test/hook"],
+               tmp_path, url)
+    assert same.returncode == 0 and "nothing written" in same.stdout
+    # an explicit empty value clears that field alone
+    cleared = run(["units", "contact", EDU, "--phone", "", "--json"], tmp_path, url)
+    assert json.loads(cleared.stdout)["contact"] == {
+        "name": "王联络", "phone": None, "email": "wang@jyt.nmg.gov.cn",
+        "webhook": "https://sms.example.test/hook"}
+    renamed = run(["units", "contact", EDU, "--name", "李联络", "--json"], tmp_path, url)
+    assert json.loads(renamed.stdout)["contact"]["email"] == "wang@jyt.nmg.gov.cn"
+
+    events = _liaison_events(tmp_path, url)
+    assert [e["data"]["liaison"] for e in events] == [
+        {"name": "王联络", "phone": "0471-6666666", "email": "wang@jyt.nmg.gov.cn",
+         "webhook": ""},
+        {"name": "王联络", "phone": "0471-6666666", "email": "wang@jyt.nmg.gov.cn",
+         "webhook": "https://sms.example.test/hook"},
+        {"name": "王联络", "phone": "", "email": "wang@jyt.nmg.gov.cn",
+         "webhook": "https://sms.example.test/hook"},
+        {"name": "李联络", "phone": "", "email": "wang@jyt.nmg.gov.cn",
+         "webhook": "https://sms.example.test/hook"},
+    ]
+    assert {e["actor_role"] for e in events} == {"office"}
+    assert all(e["actor"].startswith("cli:") for e in events)
+    human = run(["units", "show", unit["unit_id"]], tmp_path, url)
+    assert "李联络" in human.stdout and "phone:   -" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["units", "contact", EDU, "--email", "wang@jyt"], "not one address"),
+        (["units", "contact", EDU, "--email", "a@b.cn, c@d.cn"], "not one address"),
+        (["units", "contact", EDU, "--webhook", "javascript:alert(1)"], "http:// or https://"),
+        (["units", "contact", EDU, "--webhook", "file:///etc/passwd"], "http:// or https://"),
+        (["units", "contact", EDU, "--webhook", "https://u:p@example.test/"], "password"),
+        (["units", "contact", EDU, "--phone", "call me"], "not a phone number"),
+        (["units", "contact", EDU, "--name", "王\x07"], "control characters"),
+        (["units", "contact", EDU, "--name", ""], "needs a name"),
+        (["units", "contact", EDU], "give at least one of"),
+        (["units", "contact", "无此单位", "--name", "王"], "no unit is known"),
+        (["units", "show", "00000000-0000-0000-0000-000000000000"], "no unit"),
+        (["units"], "required"),
+    ],
+)
+def test_units_mistakes_are_one_line_exit_2_and_write_nothing(
+    sqlite_config: StoreConfig, tmp_path: Path, args, message
+) -> None:
+    url = _units_world(sqlite_config, tmp_path)
+    first = run(["units", "contact", EDU, "--name", "王联络", "--email", "wang@jyt.nmg.gov.cn"],
+                tmp_path, url)
+    assert first.returncode == 0, first.stderr
+    result = run(args, tmp_path, url)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(_liaison_events(tmp_path, url)) == 1
+    shown = json.loads(run(["units", "show", EDU, "--json"], tmp_path, url).stdout)
+    assert shown["contact"] == {"name": "王联络", "phone": None,
+                                "email": "wang@jyt.nmg.gov.cn", "webhook": None}

@@ -30,6 +30,11 @@ MATRIX: list[tuple[str, str, str, Any, dict[str | None, int]]] = [
      {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
     ("assign unit", "POST", "/tasks/{task}/assignments", {"unit": "财政厅", "role": "co"},
      {"office": 201, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
+    ("one unit", "GET", "/units/{unit}", None,
+     {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
+    ("set contact", "PUT", "/units/{unit}/contact",
+     {"name": "王联络", "email": "wang@rst.nmg.gov.cn", "webhook": "https://sms.example.test/"},
+     {"office": 200, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
     ("unit assignments", "GET", "/units/{unit}/assignments", None,
      {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
     ("one assignment", "GET", "/assignments/{assignment}", None,
@@ -91,7 +96,7 @@ def call(api: Seeded, role: str | None, method: str, path: str, body: Any, n: in
         data = (SEEDS / "001_048a3ae4a5fa919b.txt").read_bytes()
         return api.client.open(url, method=method, data=data,
                                headers={**headers, "Content-Type": "text/plain"})
-    if method == "POST":
+    if method in ("POST", "PUT"):
         payload = _fill(body, api.ids)
         headers["Idempotency-Key"] = f"matrix-{role}-{n}"
         return api.client.open(url, method=method, json=payload, headers=headers)
