@@ -16,7 +16,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
-from ledger.errors import ActionNotAllowed, IdempotencyConflict, InvalidInput, UnknownEvent
+from ledger.errors import (
+    ActionNotAllowed,
+    IdempotencyConflict,
+    InvalidBusinessDate,
+    InvalidInput,
+    UnknownEvent,
+)
 from ledger.ids import event_id
 from ledger.periods import Period
 from ledger.validation import MAX_SHORT_TEXT, clean_metrics, clean_narrative, clean_text
@@ -63,6 +69,7 @@ class Assignment(Aggregate):
             a.unit_name = self.unit_name
             a.role = self.role
             a.source = self.source
+            a.assigned_on = self.business_date
             a.status = NOT_STARTED
             a.reports = {}
             a.report_keys = {}
@@ -214,6 +221,7 @@ class Assignment(Aggregate):
     unit_name: str
     role: str
     source: str
+    assigned_on: date  # the Assigned event's business date: nothing real counts before it
     status: str
     # Events are named by their version within the stream: small ints keep the state
     # cheap to copy (the repository cache deep-copies it on every command); their
@@ -256,6 +264,12 @@ class Assignment(Aggregate):
         return {self.event_id_at(v): period for v, period in self.reports.items()}
 
     def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+        if not act.simulated and act.business_date < self.assigned_on:
+            raise InvalidBusinessDate(
+                f"business date {act.business_date} is before {self.unit_name} was assigned "
+                f"to task {self.task_number} ({self.assigned_on})",
+                field="business_date",
+            )
         self.trigger_event(event_class, **act.event_fields(), **fields)
         return event_id(self.id, self.version)
 

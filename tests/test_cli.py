@@ -202,3 +202,70 @@ def test_reports_after_importing_both_seeds(store_config: StoreConfig, tmp_path:
         url,
     )
     assert bad_value.returncode == 2 and "is not a number" in bad_value.stderr
+
+
+HR_ALIAS = "人力资源和社会保障厅"
+
+
+def _events(tmp_path: Path, url: str) -> list[dict]:
+    listed = run(["events", "--json"], tmp_path, url)
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def _imported(store_config: StoreConfig, tmp_path: Path) -> str:
+    from tests.conftest import SEEDS
+
+    url = url_of(store_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    seed = SEEDS / "000_48908fa878961524.txt"  # issued 2026-05-09
+    assert run(["import-plan", str(seed)], tmp_path, url).returncode == 0
+    return url
+
+
+def test_progress_dated_after_today_or_before_the_assignment_is_refused(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from ledger.clock import SystemClock
+
+    url = _imported(store_config, tmp_path)
+    before = len(_events(tmp_path, url))
+    later = (SystemClock().today() + timedelta(days=2)).isoformat()  # clear of midnight
+    for day, message in ((later, f"business date {later} is after today"),
+                         ("2026-05-08", "is before 自治区人力资源社会保障厅 was assigned to task "
+                                        "（十一） (2026-05-09)")):
+        result = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                      "--period", "2026-05", "--narrative", "纸质报告", "--business-date", day],
+                     tmp_path, url)
+        assert result.returncode == 2, result.stdout
+        assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(_events(tmp_path, url)) == before
+    on_the_day = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                      "--period", "2026-05", "--narrative", "纸质报告",
+                      "--business-date", "2026-05-09"], tmp_path, url)
+    assert on_the_day.returncode == 0, on_the_day.stderr
+
+
+def test_simulated_days_may_lie_ahead(sqlite_config: StoreConfig, tmp_path: Path) -> None:
+    """simulate (and tick --as-of) write simulated events, dated wherever the office asks."""
+    from datetime import timedelta
+
+    from ledger.clock import SystemClock
+
+    url = _imported(sqlite_config, tmp_path)
+    today = SystemClock().today()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)  # next month's 1st
+    ran = run(["simulate", "--from", first.isoformat(),
+               "--to", (first + timedelta(days=9)).isoformat(), "--json"], tmp_path, url)
+    assert ran.returncode == 0, ran.stderr
+    ahead = [e for e in _events(tmp_path, url) if e["business_date"] > today.isoformat()]
+    assert ahead, "the month's dispatch at least falls in its first ten days"
+    assert all(e["simulated"] for e in ahead)
+    assert any(e["type"] == "Ran" for e in ahead)  # the monthly dispatch cycle
+    ticked = run(["tick", "--as-of", (first + timedelta(days=40)).isoformat(), "--json"],
+                 tmp_path, url)
+    assert ticked.returncode == 0, ticked.stderr
+    assert json.loads(ticked.stdout)[0]["simulated"] is True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from tests.api.conftest import Seeded
 from tests.conftest import SEEDS
 
 V1 = "/api/v1"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 
 def post(api: Seeded, path: str, body: dict, role: str = "office", key: str | None = None):
@@ -209,3 +211,26 @@ def test_one_assignment_with_its_obligations(api: Seeded) -> None:
     # reported on 2026-07-20 (the API clock's day) for a 2026-07-07 deadline
     assert (q2["status"], q2["working_days_late"]) == ("submitted_late", 9)
     assert get(api, f"/assignments/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_plan_dated_after_today_is_refused(api: Seeded) -> None:
+    """Its assignments would count from a day that has not come (the API clock: 2026-07-20).
+    The API takes no other business date: every act counts for the clock's day."""
+    document = (FIXTURES / "other_province.txt").read_text(encoding="utf-8")
+    assert "2025年3月20日" in document
+    headers = {**api.headers("office"), "Content-Type": "text/plain"}
+    before = position(api)
+    for dated, status in (("2026年7月21日", 422), ("2026年7月20日", 201)):
+        body = document.replace("2025年3月20日", dated).encode("utf-8")
+        for query in ("?dry_run=true", ""):
+            response = api.client.post(V1 + "/plans" + query, data=body, headers=headers)
+            if status == 422:
+                assert response.status_code == 422, response.json
+                assert response.mimetype == "application/problem+json"
+                assert response.json["type"].endswith("invalid-business-date")
+                assert "2026-07-21, after today (2026-07-20)" in response.json["detail"]
+                assert "issued_on" in response.json["errors"]
+                assert position(api) == before
+            else:
+                assert response.status_code == (200 if query else 201), response.json
+    assert position(api) > before  # dated today: imported

@@ -188,7 +188,8 @@ def test_as_of_and_position_read_the_same_forever(seeded: Ledger, store: ReadSto
     with view(seeded, store, as_of=date(2026, 7, 20), position=head) as v:
         before = queries.overdue(v, CALENDAR)
         responsibilities_before = queries.responsibilities(v, unit=HR)
-    # later facts: more reports, a withdrawal
+    # later facts, five days on: more reports, a withdrawal
+    seeded.clock.advance(days=5)  # now 2026-07-25 in Shanghai
     report(seeded, store, "稳岗扩容", "（一）", HR, "2026-Q2", "补报", None, date(2026, 7, 25))
     seeded.withdraw(
         Act.by(seeded.clock, "office", "office"),
