@@ -22,9 +22,11 @@ from api.tables import clip, figure, pad, render
 from ledger import ids
 from ledger.acts import Act
 from ledger.application import Ledger, LedgerRecord, open_ledger
+from ledger.assignment import Assignment
 from ledger.calendar import ChineseCalendar
 from ledger.clock import BUSINESS_TZ, SystemClock
 from ledger.errors import LedgerError
+from ledger.periods import Period
 from ledger.store import StoreConfig, configured_store, parse_database_url
 from projections import queries
 from projections.db import ReadStore
@@ -201,16 +203,23 @@ def _calendar(ledger: Ledger) -> ChineseCalendar:
     return ledger.working_calendar()
 
 
-def cmd_progress(args: argparse.Namespace) -> int:
-    ledger = _open(args)
-    store = _read_store(args)
+def _assignment(
+    args: argparse.Namespace, ledger: Ledger, store: ReadStore
+) -> tuple[Assignment, dict]:
+    """The assignment named by --plan, --task and --unit (any alias), and its unit's row."""
     Projector(ledger, store, _calendar(ledger)).catch_up()
     plans = queries.resolve_plan(store, args.plan)
     if len(plans) > 1:
         raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
     unit = queries.resolve_unit(store, args.unit)
     task_id = ids.task_id(UUID(plans[0]["plan_id"]), args.task.strip())
-    assignment = ledger.assignment_of(task_id, UUID(unit["unit_id"]))
+    return ledger.assignment_of(task_id, UUID(unit["unit_id"])), unit
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    ledger = _open(args)
+    store = _read_store(args)
+    assignment, unit = _assignment(args, ledger, store)
     receipt = ledger.report_progress(
         Act.by(ledger.clock, _operator(), "office", business_date=args.business_date),
         assignment.id,
@@ -239,6 +248,69 @@ def cmd_progress(args: argparse.Namespace) -> int:
         )
     else:
         print(f"already recorded with this idempotency key (event {receipt.event_id})")
+    return 0
+
+
+CHASES = {
+    # command: (kind, the ledger's method, what the office did, help)
+    "remind": ("reminder", Ledger.issue_reminder, "reminded",
+               "remind a unit (提醒) of a report it owes"),
+    "urge": ("urge", Ledger.issue_urge, "urged", "urge a unit (催办) for a report it owes"),
+    "escalate": ("escalation", Ledger.escalate, "escalated",
+                 "escalate (上报监督平台) a report a unit owes"),
+}
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    """提醒, 催办 or 上报 from the office's desk, for an obligation the unit owes.
+
+    The due date is the obligation's own (an approved extension applied), read from the
+    read models, never typed: a chase names the deadline the unit actually has.
+    """
+    kind, command, done, _ = CHASES[args.command]
+    ledger = _open(args)
+    store = _read_store(args)
+    assignment, unit = _assignment(args, ledger, store)
+    period = str(Period.parse(args.period))
+    rule = args.obligation.strip()
+    calendar = _calendar(ledger)
+    with open_view(ledger, store, calendar) as view:
+        owed = [
+            o for o in queries.obligations(view, calendar, assignment=str(assignment.id))
+            if o["rule"] == rule and o["period"] == period
+        ]
+    who = f"{unit['name']} on task {assignment.task_number}"
+    if not owed:
+        raise UserError(f"{who} does not owe {rule} {period}")
+    if owed[0]["first_report_on"]:
+        raise UserError(
+            f"{who} does not owe {rule} {period}: reported on {owed[0]['first_report_on']}"
+        )
+    due_on = date.fromisoformat(owed[0]["effective_due_on"])
+    receipt = command(
+        ledger,
+        Act.by(ledger.clock, _operator(), "office"),
+        assignment.id,
+        rule,
+        period,
+        due_on,
+        args.reason,
+        args.evidence or (),
+    )
+    Projector(ledger, store, calendar).catch_up()
+    if args.json:
+        print(json.dumps({
+            "event_id": str(receipt.event_id),
+            "assignment_id": str(assignment.id),
+            "kind": kind,
+            "obligation": rule,
+            "period": period,
+            "due_on": due_on.isoformat(),
+            "position": receipt.position,
+        }, ensure_ascii=False))
+    else:
+        print(f"{done} {who} for {rule} {period}, due {due_on} "
+              f"(event {receipt.event_id}, ledger position {receipt.position})")
     return 0
 
 
@@ -400,6 +472,13 @@ def _metric(text: str) -> tuple[str, int | float]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"{number!r} in {text!r} is not a number") from None
     return name.strip(), value
+
+
+def _event_id(text: str) -> UUID:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an event id (a UUID)") from None
 
 
 def _date(text: str) -> date:
@@ -825,6 +904,20 @@ def build_parser() -> argparse.ArgumentParser:
                           "date on a report received on paper")
     progress.add_argument("--json", action="store_true")
     progress.set_defaults(handler=cmd_progress)
+
+    for name, (*_, summary) in CHASES.items():
+        chase = commands.add_parser(name, help=summary)
+        chase.add_argument("--plan", required=True, help="document number or part of the title")
+        chase.add_argument("--task", required=True, help="task number as printed")
+        chase.add_argument("--unit", required=True, help="unit name or alias")
+        chase.add_argument("--obligation", required=True,
+                           help="the reporting rule, e.g. implementation-report-quarterly")
+        chase.add_argument("--period", required=True, help="2026-06, 2026-Q2, 2026-H1 or 2026")
+        chase.add_argument("--reason", required=True, help="why, as the unit will read it")
+        chase.add_argument("--evidence", action="append", type=_event_id, metavar="EVENT_ID",
+                           help="an event of this assignment that justifies it (repeatable)")
+        chase.add_argument("--json", action="store_true")
+        chase.set_defaults(handler=cmd_chase)
 
     report = commands.add_parser("report", help="responsibility list, overdue, targets, scores")
     report.add_argument("report", choices=list(REPORT_COLUMNS))

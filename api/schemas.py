@@ -132,6 +132,10 @@ class ContactIn(Strict):
     )
 
 
+class ChaseAcknowledgeIn(Strict):
+    note = text(2_000, required=False, load_default="", metadata={"example": "已收到，抓紧报送"})
+
+
 class ReportQuery(Strict):
     as_of = IsoDate(load_default=None)
     position = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_POSITION))

@@ -13,15 +13,21 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.clock import Clock
-from ledger.errors import InvalidInput
+from ledger.clock import Clock, business_date_of
+from ledger.errors import InvalidBusinessDate, InvalidInput
 
 ROLES = ("office", "liaison", "auditor", "platform", "system")
 
 
 @dataclass(frozen=True)
 class Act:
-    """The circumstances of one command: passed in, never read from globals."""
+    """The circumstances of one command: passed in, never read from globals.
+
+    A real act cannot count for a day that has not come: its business date is at most
+    the day it is recorded (Asia/Shanghai). Checked here, so the CLI, the API, the
+    importer and the scheduler all refuse the same thing. A simulated act (the office's
+    time travel) may be dated anywhere; its events say so.
+    """
 
     actor: str
     role: str
@@ -37,6 +43,17 @@ class Act:
             raise InvalidInput(f"unknown actor role {self.role!r}", field="role")
         if self.recorded_at.tzinfo is None:
             raise InvalidInput("recorded_at must be timezone-aware")
+        if not self.simulated and self.business_date > self.recorded_on:
+            raise InvalidBusinessDate(
+                f"business date {self.business_date} is after today ({self.recorded_on}); "
+                "an act can only count for a day that has come",
+                field="business_date",
+            )
+
+    @property
+    def recorded_on(self) -> date:
+        """The day the act is recorded, in Asia/Shanghai: "today" for a real act."""
+        return business_date_of(self.recorded_at)
 
     @classmethod
     def by(

@@ -576,6 +576,26 @@ class Ledger(Application[UUID]):
             lambda a: a.acknowledge_escalation(act, escalation, platform_reference, note, resolved),
         )
 
+    def acknowledge_chase(
+        self, act: Act, assignment_id: UUID, chase: UUID, note: str = ""
+    ) -> Receipt:
+        """The unit signs for (签收) a reminder or urge; the second time writes nothing and
+        returns the first acknowledgement."""
+        outcome: dict[str, bool] = {}
+
+        def decide(a: Assignment) -> UUID:
+            event, created = a.acknowledge_chase(act, chase, note)
+            outcome["created"] = created
+            return event
+
+        event, position = self._change(
+            assignment_id,
+            Assignment,
+            lambda: NotAssigned(f"no assignment {assignment_id}"),
+            decide,
+        )
+        return Receipt(assignment_id, (event,), position, created=outcome["created"])
+
     def request_extension(
         self,
         act: Act,

@@ -16,7 +16,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
-from ledger.errors import ActionNotAllowed, IdempotencyConflict, InvalidInput, UnknownEvent
+from ledger.errors import (
+    ActionNotAllowed,
+    IdempotencyConflict,
+    InvalidBusinessDate,
+    InvalidInput,
+    UnknownEvent,
+)
 from ledger.ids import event_id
 from ledger.periods import Period
 from ledger.validation import MAX_SHORT_TEXT, clean_metrics, clean_narrative, clean_text
@@ -63,6 +69,7 @@ class Assignment(Aggregate):
             a.unit_name = self.unit_name
             a.role = self.role
             a.source = self.source
+            a.assigned_on = self.business_date
             a.status = NOT_STARTED
             a.reports = {}
             a.report_keys = {}
@@ -70,6 +77,8 @@ class Assignment(Aggregate):
             a.escalations = {}
             a.extensions = {}
             a.chased = {}
+            a.chases = {}
+            a.acknowledgements = {}
             a.reminders = 0
             a.urges = 0
 
@@ -143,21 +152,24 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
-            a.chased[chase_key("reminder", self)] = self.originator_version
+            a.chases[self.originator_version] = key = chase_key("reminder", self)
+            a.chased[key] = self.originator_version
 
     class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
-            a.chased[chase_key("urge", self)] = self.originator_version
+            a.chases[self.originator_version] = key = chase_key("urge", self)
+            a.chased[key] = self.originator_version
 
     class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
-            a.chased[chase_key("escalation", self)] = self.originator_version
+            a.chases[self.originator_version] = key = chase_key("escalation", self)
+            a.chased[key] = self.originator_version
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -168,6 +180,19 @@ class Assignment(Aggregate):
         def apply(self, a: Assignment) -> None:
             escalation = a.version_of(self.escalation)
             a.escalations[escalation] = "resolved" if self.resolved else "acknowledged"
+
+    class ChaseAcknowledged(Event):
+        """签收: the unit's liaison (or the office for it) confirms a reminder or urge
+        reached them. Kind, obligation and period repeat the chase's, for the reader."""
+
+        chase: UUID
+        kind: str
+        obligation: str
+        period: str
+        note: str
+
+        def apply(self, a: Assignment) -> None:
+            a.acknowledgements[a.version_of(self.chase)] = self.originator_version
 
     class ExtensionRequested(Event):
         obligation: str
@@ -218,6 +243,7 @@ class Assignment(Aggregate):
     unit_name: str
     role: str
     source: str
+    assigned_on: date  # the Assigned event's business date: nothing real counts before it
     status: str
     # Events are named by their version within the stream: small ints keep the state
     # cheap to copy (the repository cache deep-copies it on every command); their
@@ -227,6 +253,8 @@ class Assignment(Aggregate):
     corrections: dict[int, list[int]]  # report version -> correction versions
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
     chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
+    chases: dict[int, str]  # every chase's version -> its key, as in ``chased``
+    acknowledgements: dict[int, int]  # reminder/urge version -> its acknowledgement's
     extensions: dict[int, str | None]  # request version -> None | approved | refused
     reminders: int
     urges: int
@@ -239,7 +267,10 @@ class Assignment(Aggregate):
         """
         clone = object.__new__(type(self))
         state = dict(self.__dict__)
-        for name in ("reports", "report_keys", "escalations", "extensions", "chased"):
+        for name in (
+            "reports", "report_keys", "escalations", "extensions", "chased", "chases",
+            "acknowledgements",
+        ):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
         state["_pending_events"] = list(state["_pending_events"])
@@ -260,6 +291,12 @@ class Assignment(Aggregate):
         return {self.event_id_at(v): period for v, period in self.reports.items()}
 
     def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+        if not act.simulated and act.business_date < self.assigned_on:
+            raise InvalidBusinessDate(
+                f"business date {act.business_date} is before {self.unit_name} was assigned "
+                f"to task {self.task_number} ({self.assigned_on})",
+                field="business_date",
+            )
         self.trigger_event(event_class, **act.event_fields(), **fields)
         return event_id(self.id, self.version)
 
@@ -496,6 +533,47 @@ class Assignment(Aggregate):
             note=clean_text(note, "note", required=False),
             resolved=bool(resolved),
         )
+
+    def acknowledge_chase(self, act: Act, chase: UUID, note: str) -> tuple[UUID, bool]:
+        """签收 a reminder or urge; returns (the acknowledgement's id, whether it is new).
+
+        Acknowledging again records nothing and returns the first acknowledgement. An
+        escalation is the platform's to acknowledge; a simulated chase was never sent,
+        so only a simulated act may acknowledge it (and a simulated act no real one).
+        """
+        version = self.version_of(chase) or 0
+        key = self.chases.get(version)
+        if key is None:
+            raise UnknownEvent(
+                f"event {chase} is not a reminder or urge of this assignment", field="chase"
+            )
+        kind, rest = key.split("|", 1)
+        obligation, period, world = rest.rsplit("|", 2)
+        if kind == "escalation":
+            raise ActionNotAllowed(
+                f"event {chase} is an escalation to the supervision platform; the platform "
+                "acknowledges it, not the unit",
+                field="chase",
+            )
+        if version in self.acknowledgements:
+            return self.event_id_at(self.acknowledgements[version]), False
+        if (world == "simulated") != act.simulated:
+            raise ActionNotAllowed(
+                f"this {kind} was simulated and never sent; it cannot be acknowledged"
+                if world == "simulated"
+                else f"a simulated act cannot acknowledge a real {kind}",
+                field="chase",
+            )
+        new = self._emit(
+            self.ChaseAcknowledged,
+            act,
+            chase=chase,
+            kind=kind,
+            obligation=obligation,
+            period=period,
+            note=clean_text(note, "note", required=False),
+        )
+        return new, True
 
     def request_extension(
         self, act: Act, obligation: str, period: str, requested_due_on: date, reason: str

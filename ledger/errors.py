@@ -67,6 +67,12 @@ class PeriodOutsidePlan(InvalidInput):
     code = "period-outside-plan"
 
 
+class InvalidBusinessDate(InvalidInput):
+    """A real act dated after today, or before the assignment it is about began."""
+
+    code = "invalid-business-date"
+
+
 class PlanFormatError(InvalidInput):
     """The document text cannot be read as a plan (empty, binary, truncated...)."""
 

@@ -19,7 +19,7 @@ from ledger import ids
 from ledger.acts import Act
 from ledger.application import Ledger
 from ledger.assignment import WITHDRAWN, Assignment
-from ledger.errors import ConcurrentWriteConflict
+from ledger.errors import ConcurrentWriteConflict, InvalidBusinessDate
 from ledger.importer.model import ParsedPlan, ParsedTask
 from ledger.plan import Plan, Task
 from ledger.unit import Unit
@@ -102,7 +102,17 @@ def import_plan(
     *,
     dry_run: bool = False,
 ) -> ImportOutcome:
-    """Record ``parsed`` in the ledger; with ``dry_run`` decide everything, write nothing."""
+    """Record ``parsed`` in the ledger; with ``dry_run`` decide everything, write nothing.
+
+    A document dated after today is refused (a dry run too, saying why the import would
+    fail): its assignments would count from a day that has not come.
+    """
+    if parsed.issued_on and not act.simulated and parsed.issued_on > act.recorded_on:
+        raise InvalidBusinessDate(
+            f"the document is dated {parsed.issued_on}, after today ({act.recorded_on}); "
+            "import it on or after its issue date",
+            field="issued_on",
+        )
     registry = registry or UnitRegistry.load_default()
     for attempt in range(MAX_ATTEMPTS):
         draft = _Draft(ledger)

@@ -113,9 +113,11 @@ def chase_states(store: ReadStore, event_ids: list[str]) -> dict[str, str | None
         chunk = event_ids[start:start + 400]
         marks = ", ".join("?" for _ in chunk)
         for row in store.query(
-            f"SELECT event_id, state FROM {{s}}rm_chases WHERE event_id IN ({marks})", chunk
+            f"SELECT event_id, kind, state, acknowledged_on FROM {{s}}rm_chases "
+            f"WHERE event_id IN ({marks})", chunk
         ):
-            states[row["event_id"]] = row["state"]
+            signed = row["kind"] != "escalation" and row["acknowledged_on"] is not None
+            states[row["event_id"]] = "acknowledged" if signed else row["state"]
     return states
 
 

@@ -640,6 +640,16 @@ class Projector:
                 "resolved" if e.resolved else "acknowledged",
                 str(e.escalation),
             )
+        elif isinstance(e, Assignment.ChaseAcknowledged):
+            # 签收: the first acknowledgement stands (the ledger records no second one)
+            batch.add(
+                "UPDATE {s}rm_chases SET acknowledged_on = ?, acknowledged_by = ?, "
+                "acknowledgement_id = ? WHERE event_id = ? AND acknowledgement_id IS NULL",
+                day,
+                e.actor,
+                str(ids.event_id(e.originator_id, e.originator_version)),
+                str(e.chase),
+            )
         elif isinstance(e, Assignment.ExtensionRequested):
             batch.add(
                 "INSERT INTO {s}rm_extensions (request_id, assignment_id, obligation, period, "
@@ -837,6 +847,9 @@ def summarise(event: Any) -> str:
         | Assignment.EscalatedToSupervisionPlatform,
     ):
         return f"{name} {event.obligation} {event.period}: {_clip(event.reason)}"
+    if isinstance(event, Assignment.ChaseAcknowledged):
+        note = f": {_clip(event.note)}" if event.note else ""
+        return f"{event.kind} {event.obligation} {event.period} acknowledged (签收){note}"
     if isinstance(event, Plan.Registered | Task.Registered):
         return _clip(event.title)
     if isinstance(event, Unit.Registered):

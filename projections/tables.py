@@ -118,7 +118,8 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             event_id TEXT PRIMARY KEY, assignment_id TEXT NOT NULL, unit_id TEXT NOT NULL,
             kind TEXT NOT NULL, obligation TEXT NOT NULL, period TEXT NOT NULL,
             due_on TEXT, business_date TEXT NOT NULL, reason TEXT NOT NULL,
-            state TEXT, trigger TEXT, position BIGINT NOT NULL)""",
+            state TEXT, trigger TEXT, position BIGINT NOT NULL, acknowledged_on TEXT,
+            acknowledged_by TEXT, acknowledgement_id TEXT)""",
         ),
         (
             "rm_extensions",

@@ -23,6 +23,12 @@ from ledger.store import StoreConfig, parse_database_url
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
+# Subprocesses (the taskledger command, gunicorn, the scheduler) run this checkout's
+# code, not the checkout the virtualenv's editable install points at (a worktree
+# sharing another checkout's .venv would otherwise test that checkout's CLI).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p
+)
 POSTGRES_URL = os.environ.get(
     "TASKLEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

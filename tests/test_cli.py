@@ -313,3 +313,194 @@ def test_units_mistakes_are_one_line_exit_2_and_write_nothing(
     shown = json.loads(run(["units", "show", EDU, "--json"], tmp_path, url).stdout)
     assert shown["contact"] == {"name": "王联络", "phone": None,
                                 "email": "wang@jyt.nmg.gov.cn", "webhook": None}
+
+
+HR_ALIAS = "人力资源和社会保障厅"
+QUARTERLY = "implementation-report-quarterly"
+
+
+def _events(tmp_path: Path, url: str, *, simulated: bool = False) -> list[dict]:
+    listed = run(["events", "--json", *(["--simulated"] if simulated else [])], tmp_path, url)
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def _imported(store_config: StoreConfig, tmp_path: Path) -> str:
+    from tests.conftest import SEEDS
+
+    url = url_of(store_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    seed = SEEDS / "000_48908fa878961524.txt"  # issued 2026-05-09
+    assert run(["import-plan", str(seed)], tmp_path, url).returncode == 0
+    return url
+
+
+def _chase(kind: str, *extra: str, unit: str = HR_ALIAS, task: str = "（十一）") -> list[str]:
+    return [kind, "--plan", "稳岗扩容", "--task", task, "--unit", unit, *extra]
+
+
+def test_office_chasers_write_one_event_with_the_obligations_due_date(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    from ledger.clock import SystemClock
+
+    url = _imported(store_config, tmp_path)
+    before = len(_events(tmp_path, url))
+    reminded = run(_chase("remind", "--obligation", QUARTERLY, "--period", "2026-q2",
+                          "--reason", "请按时报送", "--json"), tmp_path, url)
+    assert reminded.returncode == 0, reminded.stderr
+    receipt = json.loads(reminded.stdout)
+    # Q2 is due on the 5th working day of July 2026: Tuesday 2026-07-07
+    assert {k: receipt[k] for k in ("kind", "obligation", "period", "due_on")} == {
+        "kind": "reminder", "obligation": QUARTERLY, "period": "2026-Q2", "due_on": "2026-07-07"
+    }
+    events = _events(tmp_path, url)
+    assert len(events) == before + 1
+    written = events[-1]
+    assert (written["type"], written["event_id"], written["stream_id"], written["position"]) == (
+        "ReminderIssued", receipt["event_id"], receipt["assignment_id"], receipt["position"]
+    )
+    assert written["data"] == {"obligation": QUARTERLY, "period": "2026-Q2",
+                               "due_on": "2026-07-07", "reason": "请按时报送", "evidence": [],
+                               "trigger": {"rule": "office"}}
+    assert written["actor"].startswith("cli:") and written["actor_role"] == "office"
+    assert written["simulated"] is False
+    assert written["business_date"] <= SystemClock().today().isoformat()
+
+    urged = run(_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q2",
+                       "--reason", "已逾期，请即报送"), tmp_path, url)
+    assert urged.returncode == 0, urged.stderr
+    urge = _events(tmp_path, url)[-1]
+    assert urge["type"] == "UrgeIssued" and urge["event_id"] in urged.stdout
+    assert "due 2026-07-07" in urged.stdout
+    escalated = run(_chase("escalate", "--obligation", QUARTERLY, "--period", "2026-Q2",
+                           "--reason", "催办后仍未报送", "--evidence", urge["event_id"],
+                           "--json"), tmp_path, url)
+    assert escalated.returncode == 0, escalated.stderr
+    escalation = _events(tmp_path, url)[-1]
+    assert escalation["type"] == "EscalatedToSupervisionPlatform"
+    assert escalation["data"]["evidence"] == [urge["event_id"]]
+    assert escalation["data"]["due_on"] == json.loads(escalated.stdout)["due_on"] == "2026-07-07"
+    assert len(_events(tmp_path, url)) == before + 3
+
+
+def test_a_chase_names_the_extended_due_date(store_config: StoreConfig, tmp_path: Path) -> None:
+    """An approved extension moves the obligation's due date; the chase names the new one."""
+    from datetime import timedelta
+    from uuid import UUID
+
+    from ledger.clock import SystemClock
+
+    url = _imported(store_config, tmp_path)
+    first = run(_chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q3",
+                       "--reason", "提醒", "--json"), tmp_path, url)
+    assert first.returncode == 0, first.stderr
+    receipt = json.loads(first.stdout)
+    assert receipt["due_on"] == "2026-10-13"  # 5th working day of October, after National Day
+    ledger = open_ledger(store_config)
+    office = Act.by(ledger.clock, "office-clerk", "office")
+    extended_to = SystemClock().today() + timedelta(days=30)
+    assignment = UUID(receipt["assignment_id"])
+    request = ledger.request_extension(office, assignment, QUARTERLY, "2026-Q3", extended_to,
+                                       "数据核对")
+    ledger.decide_extension(office, assignment, request.event_id, approved=True)
+    ledger.close()
+    urged = run(_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q3",
+                       "--reason", "请于延期日前报送", "--json"), tmp_path, url)
+    assert urged.returncode == 0, urged.stderr
+    assert json.loads(urged.stdout)["due_on"] == extended_to.isoformat()
+    assert _events(tmp_path, url)[-1]["data"]["due_on"] == extended_to.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (_chase("remind", "--obligation", "no-such-rule", "--period", "2026-Q2"),
+         "does not owe no-such-rule 2026-Q2"),
+        # the plan was issued in May 2026: nothing is owed for the first quarter
+        (_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q1"),
+         f"does not owe {QUARTERLY} 2026-Q1"),
+        (_chase("escalate", "--obligation", QUARTERLY, "--period", "2026-13"), "2026-13"),
+        (_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q2", unit="无此单位"),
+         "no unit is known"),
+        (_chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q2", "--evidence",
+                "not-an-id"), "is not an event id"),
+    ],
+)
+def test_a_chase_for_what_the_unit_does_not_owe_writes_nothing(
+    sqlite_config: StoreConfig, tmp_path: Path, args: list[str], message: str
+) -> None:
+    url = _imported(sqlite_config, tmp_path)
+    before = len(_events(tmp_path, url))
+    result = run([*args, "--reason", "x"], tmp_path, url)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(_events(tmp_path, url)) == before
+
+
+def test_a_chase_for_a_report_already_made_is_refused(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    url = _imported(store_config, tmp_path)
+    posted = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                  "--period", "2026-Q2", "--narrative", "创业培训8000人",
+                  "--business-date", "2026-07-03"], tmp_path, url)
+    assert posted.returncode == 0, posted.stderr
+    before = len(_events(tmp_path, url))
+    urged = run(_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q2",
+                       "--reason", "x"), tmp_path, url)
+    assert urged.returncode == 2
+    assert f"does not owe {QUARTERLY} 2026-Q2: reported on 2026-07-03" in urged.stderr
+    assert len(_events(tmp_path, url)) == before
+
+
+def test_progress_dated_after_today_or_before_the_assignment_is_refused(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from ledger.clock import SystemClock
+
+    url = _imported(store_config, tmp_path)
+    before = len(_events(tmp_path, url))
+    later = (SystemClock().today() + timedelta(days=2)).isoformat()  # clear of midnight
+    for day, message in ((later, f"business date {later} is after today"),
+                         ("2026-05-08", "is before 自治区人力资源社会保障厅 was assigned to task "
+                                        "（十一） (2026-05-09)")):
+        result = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                      "--period", "2026-05", "--narrative", "纸质报告", "--business-date", day],
+                     tmp_path, url)
+        assert result.returncode == 2, result.stdout
+        assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(_events(tmp_path, url)) == before
+    on_the_day = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                      "--period", "2026-05", "--narrative", "纸质报告",
+                      "--business-date", "2026-05-09"], tmp_path, url)
+    assert on_the_day.returncode == 0, on_the_day.stderr
+
+
+def test_simulated_days_may_lie_ahead(sqlite_config: StoreConfig, tmp_path: Path) -> None:
+    """simulate (and tick --as-of) write simulated events, dated wherever the office asks."""
+    from datetime import timedelta
+
+    from ledger.clock import SystemClock
+
+    url = _imported(sqlite_config, tmp_path)
+    today = SystemClock().today()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)  # next month's 1st
+    ran = run(["simulate", "--from", first.isoformat(),
+               "--to", (first + timedelta(days=9)).isoformat(), "--json"], tmp_path, url)
+    assert ran.returncode == 0, ran.stderr
+    # real events only, unless asked: the rehearsal's are listed with --simulated
+    assert all(e["business_date"] <= today.isoformat() for e in _events(tmp_path, url))
+    ahead = [e for e in _events(tmp_path, url, simulated=True)
+             if e["business_date"] > today.isoformat()]
+    assert ahead, "the month's dispatch at least falls in its first ten days"
+    assert all(e["simulated"] for e in ahead)
+    assert any(e["type"] == "Ran" for e in ahead)  # the monthly dispatch cycle
+    ticked = run(["tick", "--as-of", (first + timedelta(days=40)).isoformat(), "--json"],
+                 tmp_path, url)
+    assert ticked.returncode == 0, ticked.stderr
+    assert json.loads(ticked.stdout)[0]["simulated"] is True

@@ -13,6 +13,7 @@ from api.routes.common import act, assignment_row, check_assignment, receipt_bod
 from api.schemas import (
     AcknowledgeIn,
     AssignmentOut,
+    ChaseAcknowledgeIn,
     ChaseIn,
     CorrectionIn,
     ExtensionDecisionIn,
@@ -192,6 +193,24 @@ class Acknowledgement(MethodView):
             body["resolved"],
         )
         return with_position(receipt_body(receipt))
+
+
+@blp.route("/assignments/<uuid:assignment_id>/chases/<uuid:event_id>/acknowledgement")
+class ChaseAcknowledgement(MethodView):
+    @requires("liaison", "office")
+    @blp.arguments(ChaseAcknowledgeIn)
+    @blp.response(201, ReceiptOut)
+    @blp.alt_response(200, schema=ReceiptOut, description="already acknowledged: the first "
+                      "acknowledgement, nothing recorded")
+    def post(self, body: dict[str, Any], assignment_id: UUID, event_id: UUID) -> Any:
+        """The unit signs for (签收) a reminder or urge. Once: a second acknowledgement
+        records nothing and returns the first (200, ``created: false``). Escalations are
+        the supervision platform's to acknowledge (409)."""
+        check_assignment(assignment_id)
+        receipt = services().ledger.acknowledge_chase(
+            act(), assignment_id, event_id, body["note"]
+        )
+        return with_position(receipt_body(receipt), 201 if receipt.created else 200)
 
 
 def _lifecycle(kind: str) -> type[MethodView]:

@@ -61,6 +61,8 @@ def seeded_api(config: StoreConfig) -> Seeded:
                                          "2026-Q3", date(2026, 10, 30), "核对")
     escalation = ledger.escalate(office, main, "implementation-report-quarterly", "2026-Q2",
                                  date(2026, 7, 7), "逾期")
+    urge = ledger.issue_urge(office, main, "implementation-report-quarterly", "2026-Q2",
+                             date(2026, 7, 7), "逾期未报")
     done = assignment("（十二）")
     ledger.complete(office, done, "办结")
     svc.catch_up()
@@ -83,6 +85,7 @@ def seeded_api(config: StoreConfig) -> Seeded:
             "report": str(report.event_id),
             "request": str(extension.event_id),
             "escalation": str(escalation.event_id),
+            "urge": str(urge.event_id),
             "completed": str(done),
             "to_complete": str(assignment("（十四）")),
             "to_withdraw": str(assignment("（十三）")),

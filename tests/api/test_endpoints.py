@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from tests.api.conftest import Seeded
 from tests.conftest import SEEDS
 
 V1 = "/api/v1"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 
 
 def post(api: Seeded, path: str, body: dict, role: str = "office", key: str | None = None):
@@ -209,3 +211,89 @@ def test_one_assignment_with_its_obligations(api: Seeded) -> None:
     # reported on 2026-07-20 (the API clock's day) for a 2026-07-07 deadline
     assert (q2["status"], q2["working_days_late"]) == ("submitted_late", 9)
     assert get(api, f"/assignments/{uuid.uuid4()}").status_code == 404
+
+
+def test_liaison_acknowledges_a_chase_once(api: Seeded) -> None:
+    """签收: the unit's liaison signs for an urge; a second time records nothing."""
+    path = "/assignments/{assignment}/chases/{urge}/acknowledgement"
+    before = position(api)
+    other = post(api, path, {"note": "不是我们"}, "other_liaison")
+    assert other.status_code == 403 and position(api) == before
+    first = post(api, path, {"note": "已收到，三日内补报"}, "liaison")
+    assert first.status_code == 201, first.json
+    assert first.json["created"] is True and first.json["stream_id"] == api.ids["assignment"]
+    assert position(api) == before + 1
+    again = post(api, path, {"note": "再次签收"}, "liaison")
+    assert again.status_code == 200
+    assert again.json == {**first.json, "created": False}
+    by_office = post(api, path, {}, "office")
+    assert by_office.status_code == 200 and by_office.json["event_id"] == first.json["event_id"]
+    assert position(api) == before + 1
+
+    trail = get(api, "/audit?task=（十一）&plan=稳岗扩容").json["items"]
+    signed = [r for r in trail if r["type"] == "ChaseAcknowledged"]
+    assert len(signed) == 1
+    assert signed[0]["event_id"] == first.json["event_id"]
+    assert signed[0]["actor_role"] == "liaison" and signed[0]["business_date"] == "2026-07-20"
+    assert signed[0]["summary"] == (
+        "urge implementation-report-quarterly 2026-Q2 acknowledged (签收): 已收到，三日内补报"
+    )
+
+
+def test_acknowledging_what_is_not_a_reminder_or_urge_is_refused(api: Seeded) -> None:
+    from ledger.acts import Act
+    from ledger.clock import SimulatedClock
+
+    before = position(api)
+    escalation = post(api, "/assignments/{assignment}/chases/{escalation}/acknowledgement",
+                      {"note": "收到"}, "liaison")
+    assert escalation.status_code == 409
+    assert escalation.mimetype == "application/problem+json"
+    assert "supervision platform" in escalation.json["detail"]
+    report = post(api, "/assignments/{assignment}/chases/{report}/acknowledgement", {})
+    assert report.status_code == 404 and "not a reminder or urge" in report.json["detail"]
+    unknown = post(api, f"/assignments/{{assignment}}/chases/{uuid.uuid4()}/acknowledgement",
+                   {})
+    assert unknown.status_code == 404
+    elsewhere = post(api, "/assignments/{completed}/chases/{urge}/acknowledgement", {})
+    assert elsewhere.status_code == 404  # the urge belongs to another assignment
+    bad_note = post(api, "/assignments/{assignment}/chases/{urge}/acknowledgement",
+                    {"note": "a\x00b"}, "liaison")
+    assert bad_note.status_code == 422 and "note" in bad_note.json["errors"]
+    assert position(api) == before
+
+    # a simulated urge was never sent: no real act can sign for it
+    svc = api.app.extensions["taskledger"]
+    simulated = SimulatedClock(svc.clock.today(), wall=svc.clock)
+    urge = svc.ledger.issue_urge(
+        Act.by(simulated, "scheduler", "system"), uuid.UUID(api.ids["assignment"]),
+        "implementation-report-quarterly", "2026-Q2", None, "模拟催办",
+    )
+    before = position(api)
+    refused = post(api, f"/assignments/{{assignment}}/chases/{urge.event_id}/acknowledgement",
+                   {}, "liaison")
+    assert refused.status_code == 409 and "simulated" in refused.json["detail"]
+    assert position(api) == before
+
+
+def test_a_plan_dated_after_today_is_refused(api: Seeded) -> None:
+    """Its assignments would count from a day that has not come (the API clock: 2026-07-20).
+    The API takes no other business date: every act counts for the clock's day."""
+    document = (FIXTURES / "other_province.txt").read_text(encoding="utf-8")
+    assert "2025年3月20日" in document
+    headers = {**api.headers("office"), "Content-Type": "text/plain"}
+    before = position(api)
+    for dated, status in (("2026年7月21日", 422), ("2026年7月20日", 201)):
+        body = document.replace("2025年3月20日", dated).encode("utf-8")
+        for query in ("?dry_run=true", ""):
+            response = api.client.post(V1 + "/plans" + query, data=body, headers=headers)
+            if status == 422:
+                assert response.status_code == 422, response.json
+                assert response.mimetype == "application/problem+json"
+                assert response.json["type"].endswith("invalid-business-date")
+                assert "2026-07-21, after today (2026-07-20)" in response.json["detail"]
+                assert "issued_on" in response.json["errors"]
+                assert position(api) == before
+            else:
+                assert response.status_code == (200 if query else 201), response.json
+    assert position(api) > before  # dated today: imported

@@ -1,10 +1,10 @@
 """schemathesis over the app's own OpenAPI schema: no 5xx, every response as documented.
 
 The app runs in-process (WSGI) on a SQLite store holding both seed plans, an open
-extension request and an open escalation, so generated requests reach real records as
-well as random ones. One run calls as the office (every operation), one as a liaison
-(most operations answer 403, its own unit's records 2xx). Examples are bounded so the
-file stays well under a minute and a half.
+extension request, an open escalation and a reminder, so generated requests reach real
+records as well as random ones. One run calls as the office (every operation), one as a
+liaison (most operations answer 403, its own unit's records 2xx). Examples are bounded
+so the file stays well under a minute and a half.
 
 Path ids: a generated UUID almost never names a record, which would test only the 404
 path. So a case's generated id is mapped, deterministically, either to one of the real
@@ -127,6 +127,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     escalation = ledger.escalate(
         act, target, "月度进展报送", "2026-05", None, "逾期未报", []
     ).event_id
+    reminder = ledger.issue_reminder(
+        act, target, "月度进展报送", "2026-06", date(2026, 7, 8), "请按时报送", []
+    ).event_id
     services.catch_up()
 
     _, office = services.tokens.create("office", CLOCK.now(), label="schemathesis office")
@@ -147,6 +150,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "plan_id": plans,
         "request_id": [str(extension)],
         "escalation_id": [str(escalation)],
+        # chases a liaison may sign for (签收), and one it may not (an escalation)
+        "event_id": [str(reminder), str(escalation)],
     }
     yield World(app, office, liaison, ids)
     services.close()

@@ -305,3 +305,63 @@ def test_a_stale_cache_in_another_process_never_decides_wrongly(
     versions = [e.originator_version for e in ledger.repository.event_store.get(assignment)]
     assert versions == list(range(1, len(versions) + 1))
     other.close()
+
+
+def test_a_liaison_acknowledges_a_reminder_once(ledger: Ledger) -> None:
+    """签收: one ChaseAcknowledged per reminder or urge, naming it; again records nothing."""
+    world = build_world(ledger)
+    target = world.assignments[("（一）", HR)]
+    reminder = ledger.issue_reminder(
+        world.office(), target, "quarterly", "2026-Q2", date(2026, 7, 7), "请按时报送"
+    ).event_id
+    urge = ledger.issue_urge(
+        world.office(), target, "quarterly", "2026-Q2", date(2026, 7, 7), "已逾期"
+    ).event_id
+    first = ledger.acknowledge_chase(world.liaison(), target, reminder, " 已收到 ")
+    assert first.created and first.position == ledger.position()
+    event = events_of(ledger, target)[-1]
+    assert isinstance(event, Assignment.ChaseAcknowledged)
+    assert (event.chase, event.kind, event.obligation, event.period, event.note) == (
+        reminder, "reminder", "quarterly", "2026-Q2", "已收到"
+    )
+    assert event.actor_role == "liaison"
+    before = ledger.position()
+    again = ledger.acknowledge_chase(world.office(), target, reminder, "又一次")
+    assert (again.created, again.event_id, again.position) == (False, first.event_id, None)
+    assert ledger.position() == before
+    # the urge is a chase of its own
+    assert ledger.acknowledge_chase(world.liaison(), target, urge).created
+    assert len(ledger.get_assignment(target).acknowledgements) == 2
+
+
+def test_only_this_assignments_real_reminders_and_urges_can_be_acknowledged(
+    ledger: Ledger,
+) -> None:
+    from ledger.clock import SimulatedClock
+
+    world = build_world(ledger)
+    target = world.assignments[("（一）", HR)]
+    office = world.office()
+    escalation = ledger.escalate(office, target, "quarterly", "2026-Q2", None, "逾期").event_id
+    report = ledger.report_progress(world.liaison(), target, "2026-Q2", "进展").event_id
+    elsewhere = ledger.issue_reminder(
+        office, world.assignments[("（一）", EDU)], "quarterly", "2026-Q2", None, "提醒"
+    ).event_id
+    simulated = SimulatedClock(date(2026, 7, 8), wall=ledger.clock)
+    sim_urge = ledger.issue_urge(
+        Act.by(simulated, "scheduler", "system"), target, "quarterly", "2026-Q2", None, "模拟"
+    ).event_id
+    before = ledger.position()
+    with pytest.raises(ActionNotAllowed, match="the platform acknowledges it"):
+        ledger.acknowledge_chase(world.liaison(), target, escalation)
+    for not_a_chase in (report, elsewhere, uuid4()):
+        with pytest.raises(UnknownEvent, match="not a reminder or urge of this assignment"):
+            ledger.acknowledge_chase(world.liaison(), target, not_a_chase)
+    with pytest.raises(ActionNotAllowed, match="simulated and never sent"):
+        ledger.acknowledge_chase(world.liaison(), target, sim_urge)
+    real = ledger.issue_urge(office, target, "quarterly", "2026-Q2", None, "催办").event_id
+    with pytest.raises(ActionNotAllowed, match="simulated act cannot acknowledge a real urge"):
+        ledger.acknowledge_chase(Act.by(simulated, "sim", "liaison"), target, real)
+    assert ledger.position() == before + 1  # only the real urge
+    # a simulation may acknowledge its own simulated urge
+    assert ledger.acknowledge_chase(Act.by(simulated, "sim", "liaison"), target, sim_urge).created

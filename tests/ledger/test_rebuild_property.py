@@ -52,6 +52,7 @@ command = st.one_of(
                 "reassign",
                 "correct",
                 "extend",
+                "acknowledge",
             ]
         ),
         st.sampled_from(range(3)),
@@ -96,6 +97,12 @@ def apply(ledger: Ledger, world_assignments: list, step: tuple) -> str:
             ledger.correct_progress(act, target, reports[-1], "fixed", {"培训": 1}, "typo")
         elif name == "extend":
             ledger.request_extension(act, target, "quarterly", "2026-Q2", date(2026, 8, 1), "r")
+        elif name == "acknowledge":  # the latest chase, whatever its kind
+            assignment = ledger.get_assignment(target)
+            if not assignment.chases:
+                return "skip"
+            chase = assignment.event_id_at(max(assignment.chases))
+            ledger.acknowledge_chase(act, target, chase, "签收")
     except LedgerError as error:
         return type(error).__name__
     return "ok"
@@ -110,6 +117,8 @@ class Model:
         self.keys: list[dict] = [{}, {}, {}]
         self.reminders = [0] * 3
         self.urges = [0] * 3
+        self.chases: list[list[str]] = [[], [], []]  # kinds, in order
+        self.acknowledged: list[set[int]] = [set(), set(), set()]  # chase indexes
 
     def expect(self, step: tuple) -> None:
         name, i = step[0], step[1]
@@ -129,8 +138,14 @@ class Model:
                 self.status[i] = "in_progress"
         elif name == "remind" and open_:
             self.reminders[i] += 1
+            self.chases[i].append("reminder")
         elif name == "urge" and open_:
             self.urges[i] += 1
+            self.chases[i].append("urge")
+        elif name == "escalate" and open_:
+            self.chases[i].append("escalation")
+        elif name == "acknowledge" and self.chases[i] and self.chases[i][-1] != "escalation":
+            self.acknowledged[i].add(len(self.chases[i]) - 1)  # a second time: no change
         elif name == "complete" and open_:
             self.status[i] = "completed"
         elif name == "reopen" and self.status[i] == "completed":
@@ -196,6 +211,7 @@ def test_any_command_sequence_reads_back_the_same(backend: str) -> None:
                 assert fresh.status == model.status[i]
                 assert len(fresh.reports) == model.reports[i]
                 assert (fresh.reminders, fresh.urges) == (model.reminders[i], model.urges[i])
+                assert len(fresh.acknowledgements) == len(model.acknowledged[i])
             assert _comparable(reread) == _comparable(memory)
             reread.close()
 

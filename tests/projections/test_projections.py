@@ -188,7 +188,8 @@ def test_as_of_and_position_read_the_same_forever(seeded: Ledger, store: ReadSto
     with view(seeded, store, as_of=date(2026, 7, 20), position=head) as v:
         before = queries.overdue(v, CALENDAR)
         responsibilities_before = queries.responsibilities(v, unit=HR)
-    # later facts: more reports, a withdrawal
+    # later facts, five days on: more reports, a withdrawal
+    seeded.clock.advance(days=5)  # now 2026-07-25 in Shanghai
     report(seeded, store, "稳岗扩容", "（一）", HR, "2026-Q2", "补报", None, date(2026, 7, 25))
     seeded.withdraw(
         Act.by(seeded.clock, "office", "office"),
@@ -230,5 +231,40 @@ def test_rebuild_gives_identical_tables(seeded: Ledger, store: ReadStore) -> Non
     stats = Projector(seeded, store, CALENDAR).rebuild()
     assert stats.applied == seeded.position()
     assert dump(store) == before
+    Projector(seeded, store, CALENDAR).rebuild(["accountability"])
+    assert dump(store) == before
+
+
+def test_an_acknowledged_chase_in_the_read_models(seeded: Ledger, store: ReadStore) -> None:
+    """rm_chases says who signed for (签收) a chase and when; the audit trail shows it."""
+    target = assignment(seeded, store, "稳岗扩容", "（一）", HR)
+    office = Act.by(seeded.clock, "office", "office")
+    rule = "implementation-report-quarterly"
+    urge = seeded.issue_urge(office, target, rule, "2026-Q2", date(2026, 7, 7), "逾期未报")
+    reminder = seeded.issue_reminder(office, target, rule, "2026-Q3", date(2026, 10, 13), "提醒")
+    signed = seeded.acknowledge_chase(Act.by(seeded.clock, "liaison:hr", "liaison"), target,
+                                      urge.event_id, "已收到")
+    seeded.acknowledge_chase(office, target, urge.event_id, "再签一次")  # records nothing
+    Projector(seeded, store, CALENDAR).catch_up()
+    rows = {
+        r["event_id"]: r
+        for r in store.query(
+            "SELECT event_id, kind, state, acknowledged_on, acknowledged_by, acknowledgement_id "
+            "FROM {s}rm_chases WHERE assignment_id = ?",
+            [str(target)],
+        )
+    }
+    assert rows[str(urge.event_id)] == {
+        "event_id": str(urge.event_id), "kind": "urge", "state": None,
+        "acknowledged_on": "2026-07-20", "acknowledged_by": "liaison:hr",
+        "acknowledgement_id": str(signed.event_id),
+    }
+    assert rows[str(reminder.event_id)]["acknowledgement_id"] is None
+    with view(seeded, store) as v:
+        trail = queries.audit_trail(v, task="（一）", unit=HR, plan="稳岗扩容")
+    assert [(r["type"], r["summary"]) for r in trail[-1:]] == [
+        ("ChaseAcknowledged", f"urge {rule} 2026-Q2 acknowledged (签收): 已收到")
+    ]
+    before = dump(store)
     Projector(seeded, store, CALENDAR).rebuild(["accountability"])
     assert dump(store) == before

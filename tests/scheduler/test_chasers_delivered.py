@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -318,3 +319,51 @@ def _without_event_ids(value):
     if isinstance(value, list):
         return [_without_event_ids(v) for v in value]
     return value
+
+
+def test_an_escalation_from_the_cli_reaches_the_platform_once(
+    store_config: StoreConfig, tmp_path, platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_cli import QUARTERLY as SEED_QUARTERLY
+    from tests.test_cli import _chase, _imported, run
+
+    url = _imported(store_config, tmp_path)
+    escalated = run(_chase("escalate", "--obligation", SEED_QUARTERLY, "--period", "2026-Q2",
+                           "--reason", "二季度实施情况逾期未报，提请督办", "--json"), tmp_path, url)
+    assert escalated.returncode == 0, escalated.stderr
+    escalation = json.loads(escalated.stdout)["event_id"]
+    monkeypatch.setenv("TASKLEDGER_PLATFORM_URL", platform)
+    monkeypatch.setenv("TASKLEDGER_PLATFORM_SECRET", SECRET)
+    for _ in range(3):  # `outbox deliver` run again and again sends it once
+        sent = run(["outbox", "deliver", "--json"], tmp_path, url)
+        assert sent.returncode == 0, sent.stderr
+    assert FakePlatform.bad_signatures == 0 and len(FakePlatform.received) == 1
+    items = FakePlatform.received[0]["body"]["items"]
+    assert [i["event_id"] for i in items] == [escalation]
+    assert items[0]["due_on"] == "2026-07-07" and items[0]["kind_name"] == "上报监督平台"
+    listed = run(["outbox", "--json"], tmp_path, url)
+    rows = json.loads(listed.stdout)
+    assert [(r["channel"], r["state"], r["event_ids"]) for r in rows] == [
+        ("platform", "delivered", [escalation])]
+    text = run(["outbox"], tmp_path, url)
+    assert "platform" in text.stdout and "delivered" in text.stdout
+
+
+def test_the_outbox_lists_the_reminders_a_unit_has_not_signed_for(world) -> None:
+    ledger, store, built = world
+    silent = built["assignments"][SILENT]
+    unit = ledger.get_assignment(silent).unit_id
+    run_days(ledger, store, date(2026, 7, 2), date(2026, 7, 2), simulated=False)
+    with Receivers() as receivers:
+        channels = receivers.channels()
+        ledger.assign_liaison(Act.by(ledger.clock, "office", "office"), unit, name="王联络",
+                              webhook=receivers.urls["own"])
+        deliver_due(ledger, store, channels, ledger.clock.now())
+    row = next(r for r in outbox_list(store, "liaison") if r["unit_name"] == SILENT)
+    assert row["state"] == "delivered" and row["unacknowledged"] == row["event_ids"]
+    reminder = UUID(row["event_ids"][0])
+    liaison = Act.by(ledger.clock, "liaison:沉默厅", "liaison")
+    ledger.acknowledge_chase(liaison, silent, reminder, "已收到")
+    Projector(ledger, store).catch_up()
+    row = next(r for r in outbox_list(store, "liaison") if r["unit_name"] == SILENT)
+    assert row["unacknowledged"] == []

@@ -51,6 +51,19 @@ def test_two_schedulers_send_each_delivery_once(postgres_config: StoreConfig) ->
     subprocess.run([TASKLEDGER, "db", "init"], env=env, check=True, capture_output=True)
     ledger = open_ledger(postgres_config, clock=SystemClock())
     built = build_plan(ledger)
+    # a rehearsal first, and a delivery an older release queued from one: neither leaves
+    rehearsal = subprocess.run([TASKLEDGER, "simulate", "--from", "2026-07-01", "--to",
+                                "2026-07-15"], env=env, capture_output=True, text=True)
+    assert rehearsal.returncode == 0, rehearsal.stderr
+    rehearsed = {str(r.event.originator_id) for r in ledger.records() if r.event.simulated}
+    assert rehearsed  # it chased someone
+    store = ReadStore(postgres_config)
+    with store.transaction(commit=True) as cursor:
+        cursor.execute(store.sql(
+            "INSERT INTO {s}outbox (delivery_id, channel, unit_id, unit_name, day, simulated, "
+            "payload, event_ids, state, attempts, next_attempt_at, created_at) VALUES "
+            "('old-rehearsal', 'platform', 'u', 'u', '2026-07-14', 1, '{}', '[]', 'queued', 0, "
+            "'2026-07-14', '2026-07-14')"))
     Counting.received = Counter()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -62,7 +75,6 @@ def test_two_schedulers_send_each_delivery_once(postgres_config: StoreConfig) ->
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
-    store = ReadStore(postgres_config)
     try:
         office = Act.by(ledger.clock, "office", "office")
         written = 0
@@ -78,7 +90,7 @@ def test_two_schedulers_send_each_delivery_once(postgres_config: StoreConfig) ->
         deadline = last_written + 60
         rows: list[dict] = []
         while time.monotonic() < deadline:
-            rows = outbox_list(store)
+            rows = [r for r in outbox_list(store) if not r["simulated"]]
             chasers = sum(r["events"] for r in rows)
             if chasers == written and all(r["state"] == "delivered" for r in rows):
                 break
@@ -91,7 +103,9 @@ def test_two_schedulers_send_each_delivery_once(postgres_config: StoreConfig) ->
             process.wait(timeout=30)
         server.shutdown()
         server.server_close()
+    rows = [r for r in rows if r["delivery_id"] != "old-rehearsal"]
     assert sum(r["events"] for r in rows) == written, [p.stderr.read() for p in schedulers]
+    assert "old-rehearsal" not in Counting.received
     assert all(r["state"] == "delivered" for r in rows)
     assert arrived_within < 60
     # each delivery reached the receiver exactly once, across both processes
