@@ -27,4 +27,5 @@ RUN useradd --create-home --uid 10001 taskledger \
 USER taskledger
 
 EXPOSE 8000
-CMD ["taskledger", "serve"]
+# Only `db init` makes a store (idempotent: a second start writes nothing).
+CMD ["sh", "-c", "taskledger db init && exec taskledger serve"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -27,7 +29,7 @@ from ledger.calendar import ChineseCalendar
 from ledger.clock import BUSINESS_TZ, SystemClock
 from ledger.errors import LedgerError
 from ledger.periods import Period
-from ledger.store import StoreConfig, configured_store, parse_database_url
+from ledger.store import StoreConfig, configured_store, parse_database_url, require_store
 from projections import queries
 from projections.db import ReadStore
 from projections.projector import Projector
@@ -88,6 +90,64 @@ def _non_negative(text: str) -> int:
     return number
 
 
+# ---- paths ----------------------------------------------------------------------------
+def read_input(name: str) -> bytes:
+    """A file a command reads: a regular, readable file of at most ``MAX_PLAN_BYTES``
+    (the limit ``POST /api/v1/plans`` has), read no further than one byte past it, so
+    ``/dev/zero`` or a FIFO cannot hang or fill memory. Anything else is one line."""
+    from ledger.importer.text import MAX_PLAN_BYTES
+
+    path = Path(name)
+    try:
+        kind = os.stat(path).st_mode  # before opening: opening a FIFO would block
+        if stat.S_ISDIR(kind):
+            raise UserError(f"cannot read {path}: it is a directory")
+        if not stat.S_ISREG(kind):
+            raise UserError(f"cannot read {path}: not a regular file")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_PLAN_BYTES + 1)
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise UserError(f"cannot read {path}: larger than {MAX_PLAN_BYTES:,} bytes (2 MiB), "
+                        "the limit for an input file")
+    return data
+
+
+def _nearest_folder(path: Path) -> Path:
+    """The deepest existing folder at or above ``path`` (where a write would start)."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return folder
+    return Path(".")
+
+
+def _writable_folder(path: Path, text: str) -> None:
+    existing = _nearest_folder(path)
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: {existing} is not writable")
+
+
+def output_file(text: str) -> Path:
+    """A file a command writes (missing folders are made): never a directory."""
+    path = Path(text)
+    if not text or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; name the file to write")
+    _writable_folder(path.parent, text)
+    return path
+
+
+def output_folder(text: str) -> Path:
+    """A folder a command writes files into (made if missing): never a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
+    _writable_folder(path, text)
+    return path
+
+
 # ---- commands -------------------------------------------------------------------------
 def cmd_db_init(args: argparse.Namespace) -> int:
     config = _store(args)
@@ -134,12 +194,7 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
     from ledger.importer import decode_document, parse_plan
     from ledger.importing import import_plan
 
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    parsed = parse_plan(decode_document(data))
+    parsed = parse_plan(decode_document(read_input(args.file)))
     outcome = None
     if not args.dry_run:
         ledger = _open(args)
@@ -195,6 +250,7 @@ def preview_table(parsed: Any) -> str:
 
 def _read_store(args: argparse.Namespace) -> ReadStore:
     config = _store(args)
+    require_store(config)  # SQLite upgrades its read models in place, never makes a store
     return ReadStore(config, create_tables=config.backend == "sqlite")
 
 
@@ -566,8 +622,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve
 
     config = _store(args)
-    # create the tables before the workers start (SQLite creates them on first use)
-    ledger = open_ledger(config, create_tables=config.backend == "sqlite")
+    # refuse a missing store before the workers start (only `db init` makes one)
+    ledger = open_ledger(config)
     ledger.close()
     port = args.port if args.port is not None else _env_port()
     print(f"taskledger API on {config.display}, listening on http://{args.host}:{port}",
@@ -686,9 +742,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 def _read_marks(path: Path) -> list[tuple[date, str]]:
     """``YYYY-MM-DD workday|holiday`` per line; ``#`` starts a comment."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read {path}: {error}") from None
+        lines = read_input(str(path)).decode("utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise UserError(f"cannot read {path}: not UTF-8 text ({error.reason})") from None
     marks = []
     for number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()
@@ -940,7 +996,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="business date evaluated (default: the period's last day)")
     briefing.add_argument("--position", type=_non_negative,
                           help="knowledge cut-off: only events up to this ledger position")
-    briefing.add_argument("--out", required=True, help="the PDF file to write")
+    briefing.add_argument("--out", required=True, type=output_file, help="the PDF file to write")
     briefing.add_argument("--no-record", action="store_true",
                           help="write the file only; record no BriefingIssued event")
     briefing.set_defaults(handler=cmd_briefing)
@@ -999,7 +1055,8 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--as-of", type=_date, help="as if it were this day (simulated)")
     tick.add_argument("--dry-run", action="store_true", help="decide, write nothing")
     tick.add_argument("--json", action="store_true")
-    tick.add_argument("--briefings", metavar="DIR", help="cycles issue their PDF briefings here")
+    tick.add_argument("--briefings", metavar="DIR", type=output_folder,
+                      help="cycles issue their PDF briefings here")
     tick.set_defaults(handler=cmd_tick)
 
     simulate = commands.add_parser("simulate", help="run every day of a range, simulated")
@@ -1007,7 +1064,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--to", type=_date, required=True)
     simulate.add_argument("--dry-run", action="store_true", help="decide, write nothing")
     simulate.add_argument("--json", action="store_true")
-    simulate.add_argument("--briefings", metavar="DIR",
+    simulate.add_argument("--briefings", metavar="DIR", type=output_folder,
                           help="cycles issue their PDF briefings here")
     simulate.set_defaults(handler=cmd_simulate)
 
@@ -1072,6 +1129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except BrokenPipeError:  # `taskledger events | head` is normal use
         return 0
+    except OSError as error:  # a path the checks above could not foresee (disk full...)
+        if error.filename is None:
+            raise
+        print(f"taskledger: error: {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
 

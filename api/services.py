@@ -15,7 +15,8 @@ from api.tokens import TokenStore
 from ledger.application import Ledger, open_ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SystemClock
-from ledger.store import StoreConfig
+from ledger.importer.text import MAX_PLAN_BYTES
+from ledger.store import StoreConfig, require_store
 from projections.db import ReadStore
 from projections.projector import Projector
 
@@ -26,7 +27,7 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
     calendar: WorkingDayCalendar | None = None
     max_body_bytes: int = 256 * 1024
-    max_plan_bytes: int = 2 * 1024 * 1024
+    max_plan_bytes: int = MAX_PLAN_BYTES  # the same limit as `taskledger import-plan`
     writes_per_minute: int = 600  # per token; 0 turns the limit off
     create_tables: bool = False
 
@@ -68,6 +69,8 @@ class Services:
         if self._store is None:
             with self._lock:
                 if self._store is None:
+                    if not self.settings.create_tables:
+                        require_store(self.settings.store)  # only `db init` makes one
                     create = self.settings.create_tables or self.settings.store.backend == "sqlite"
                     store = ReadStore(self.settings.store, create_tables=create)
                     if create:

@@ -44,7 +44,7 @@ from ledger.errors import (
 )
 from ledger.periods import Period
 from ledger.plan import Plan, Task
-from ledger.store import StoreConfig
+from ledger.store import StoreConfig, prepare_sqlite_file, require_store
 from ledger.unit import Unit
 
 AGG = TypeVar("AGG", bound=Aggregate)
@@ -848,12 +848,16 @@ def _store_message(error: BaseException) -> str:
 def open_ledger(
     config: StoreConfig, *, clock: Clock | None = None, create_tables: bool = False
 ) -> Ledger:
-    """Build the application for a store. Embedded SQLite creates its file and tables on
-    first use; PostgreSQL needs ``taskledger db init`` once (long-running processes run
-    with table creation off)."""
+    """Build the application for a store. Only ``create_tables`` (``taskledger db init``)
+    makes a store; otherwise it must exist (:func:`ledger.store.require_store`), so a
+    mistyped path is refused, not made into an empty ledger. An embedded SQLite store
+    that exists still gains any table a newer release adds, on any command."""
+    if not create_tables:
+        require_store(config)
     if config.backend == "sqlite":
         assert config.sqlite_path is not None
-        config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if create_tables and not config.in_memory:
+            prepare_sqlite_file(config)
         create_tables = True
     elif create_tables and config.pg_schema:
         ensure_schema(config)

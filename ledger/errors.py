@@ -118,3 +118,14 @@ class StoreUnavailable(LedgerError):
 
     kind = "unavailable"
     code = "store-unavailable"
+
+
+class StoreNotInitialised(StoreUnavailable):
+    """No store where the configuration points (a missing SQLite file, a PostgreSQL
+    database or schema without the ledger's tables). Only ``taskledger db init`` makes
+    one, so a mistyped path is refused instead of silently becoming an empty ledger."""
+
+    code = "store-not-initialised"
+
+    def __init__(self, display: str) -> None:
+        super().__init__(f"no store at {display}; run `taskledger db init`")

@@ -1,14 +1,19 @@
 """Where the ledger lives: ``TASKLEDGER_DATABASE_URL`` turned into eventsourcing settings.
 
-- unset: an embedded SQLite file ``./var/taskledger.sqlite`` (created on first use);
+- unset: an embedded SQLite file ``./var/taskledger.sqlite``;
 - ``sqlite:///relative/path`` or ``sqlite:////absolute/path``: exactly that file;
 - ``postgresql://user[:password]@host[:port]/db[?schema=name]``: eventsourcing's
   PostgreSQL store, optionally inside one schema (tests use a schema per run).
+
+Only ``taskledger db init`` makes a store; everything else opens one that exists
+(:func:`require_store`), so a mistyped path or URL is refused instead of becoming an
+empty ledger that reports "0 rows".
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.errors import ConfigurationError
+from ledger.errors import ConfigurationError, StoreNotInitialised, StoreUnavailable
 
 DATABASE_URL_VARIABLE = "TASKLEDGER_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "taskledger.sqlite"
+# The events table eventsourcing makes: ``stored_events`` on SQLite, ``<application
+# name>_events`` on PostgreSQL (the Ledger application is named "taskledger").
+SQLITE_EVENTS_TABLE = "stored_events"
+POSTGRES_EVENTS_TABLE = "taskledger_events"
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,12 @@ class StoreConfig:
                 POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT="30",
             )
         return env
+
+    @property
+    def in_memory(self) -> bool:
+        """An SQLite store in memory: made afresh by every process, nothing to find."""
+        name = str(self.sqlite_path) if self.backend == "sqlite" else ""
+        return ":memory:" in name or "mode=memory" in name
 
     @property
     def display(self) -> str:
@@ -131,6 +146,90 @@ def postgres_problem(config: StoreConfig) -> str | None:
             return None
     except psycopg.Error as error:
         return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def sqlite_path_problem(config: StoreConfig) -> str | None:
+    """Why the SQLite file cannot be a store (a directory, a folder that is a file), or
+    None. Checked before eventsourcing or sqlite3 get a chance to create anything."""
+    assert config.sqlite_path is not None
+    path = config.sqlite_path
+    if path.is_dir():
+        return f"{path} is a directory, not a store file"
+    for folder in path.parents:
+        if folder.exists():
+            return None if folder.is_dir() else f"{folder} is not a directory"
+    return None
+
+
+def prepare_sqlite_file(config: StoreConfig) -> None:
+    """``db init`` on SQLite: make the file's folder if missing (sqlite3 makes the file);
+    a file already there must be an SQLite database."""
+    assert config.sqlite_path is not None
+    problem = sqlite_path_problem(config)
+    if problem:
+        raise ConfigurationError(f"{config.display}: {problem}")
+    if config.sqlite_path.is_file():
+        _sqlite_has_events(config)  # refuses what is not a database, in one line
+        return
+    try:
+        config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreUnavailable(
+            f"cannot create {config.sqlite_path.parent}: {error.strerror or error}"
+        ) from None
+
+
+def _sqlite_has_events(config: StoreConfig) -> bool:
+    """Whether an existing SQLite file holds the events table (connecting to an
+    existing file creates nothing)."""
+    try:
+        connection = sqlite3.connect(config.sqlite_path, timeout=30)  # type: ignore[arg-type]
+        try:
+            return connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                [SQLITE_EVENTS_TABLE],
+            ).fetchone() is not None
+        finally:
+            connection.close()
+    except sqlite3.Error as error:  # not a database at all, locked, unreadable
+        raise StoreUnavailable(
+            f"cannot open the ledger store at {config.display}: {_first_line(error)}"
+        ) from None
+
+
+def require_store(config: StoreConfig) -> None:
+    """Refuse a store that ``taskledger db init`` has not made, creating nothing.
+
+    SQLite: the file must exist and hold the events table (sqlite3 would create a
+    missing file on connect, so existence is checked first). PostgreSQL: the events
+    table must exist in the schema (or ``public``); the schema is never created here.
+    """
+    if config.backend == "sqlite":
+        if config.in_memory:
+            return
+        assert config.sqlite_path is not None
+        problem = sqlite_path_problem(config)
+        if problem:
+            raise ConfigurationError(f"{config.display}: {problem}")
+        found = config.sqlite_path.is_file() and _sqlite_has_events(config)
+    else:
+        import psycopg  # only PostgreSQL stores need it
+
+        table = f'"{config.pg_schema or "public"}".{POSTGRES_EVENTS_TABLE}'
+        try:
+            with psycopg.connect(config.psycopg_conninfo()) as connection:
+                row = connection.execute("SELECT to_regclass(%s) AS found", [table]).fetchone()
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot open the ledger store at {config.display}: {_first_line(error)}"
+            ) from None
+        found = row is not None and row[0] is not None
+    if not found:
+        raise StoreNotInitialised(config.display)
 
 
 def drop_schema(config: StoreConfig) -> None:

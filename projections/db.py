@@ -24,7 +24,7 @@ from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteT
 from eventsourcing.utils import Environment
 
 from ledger.errors import StoreUnavailable
-from ledger.store import StoreConfig
+from ledger.store import StoreConfig, require_store
 from projections.tables import INDEXES, PROJECTIONS, fingerprint
 
 TRACKING_NAME = "taskledger_rm"  # environment name: PostgreSQL table taskledger_rm_tracking
@@ -93,6 +93,8 @@ class ReadStore:
     """Read-model tables and their tracking positions, on SQLite or PostgreSQL."""
 
     def __init__(self, config: StoreConfig, *, create_tables: bool = False) -> None:
+        if not create_tables:
+            require_store(config)  # never make an empty SQLite file by opening one
         self.config = config
         self.postgres = config.backend == "postgres"
         self.prefix = _schema_prefix(config)

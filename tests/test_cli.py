@@ -109,6 +109,221 @@ def test_mistakes_are_one_line_and_exit_2(tmp_path: Path, args, url, message) ->
     assert "Traceback" not in result.stderr
 
 
+def _one_line_exit_2(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# every command but `db init` opens a store that must already exist
+NEEDS_A_STORE = [
+    ["events"],
+    ["import-plan", str(REPO.parent / "shared" / "seeds" / "000_48908fa878961524.txt")],
+    ["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", "人社厅", "--period",
+     "2026-Q2", "--narrative", "x"],
+    ["remind", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", "人社厅", "--obligation",
+     "implementation-report-quarterly", "--period", "2026-Q2", "--reason", "x"],
+    ["report", "overdue", "--as-of", "2026-07-20"],
+    ["briefing", "monthly", "--period", "2026-06", "--out", "june.pdf"],
+    ["rebuild"],
+    ["project", "--poll", "0.1"],
+    ["tokens", "create", "--role", "office"],
+    ["tokens", "list"],
+    ["units", "show", "教育厅"],
+    ["tick", "--dry-run"],
+    ["simulate", "--from", "2026-07-01", "--to", "2026-07-02"],
+    ["calendar", "show", "2026-10"],
+    ["calendar", "set", "2027-02-15", "holiday"],
+    ["ladder", "--plan", "稳岗扩容"],
+    ["outbox"],
+    ["outbox", "deliver"],
+    ["scheduler"],
+    ["serve", "--port", "1"],  # refused before it binds (else it runs until the timeout)
+]
+
+
+@pytest.mark.parametrize("args", NEEDS_A_STORE, ids=lambda a: " ".join(a[:2]))
+def test_a_mistyped_sqlite_path_is_refused_and_creates_nothing(tmp_path: Path, args) -> None:
+    result = run(args, tmp_path, "sqlite:///typo/ledger.sqlite")
+    line = _one_line_exit_2(result)
+    assert line == "taskledger: error: no store at sqlite:///typo/ledger.sqlite; " \
+        "run `taskledger db init`"
+    assert list(tmp_path.iterdir()) == []  # no folder, no file, no PDF
+
+
+def test_the_default_store_is_not_made_by_a_command_either(tmp_path: Path) -> None:
+    line = _one_line_exit_2(run(["report", "responsibilities"], tmp_path))
+    assert "no store at sqlite:///var/taskledger.sqlite; run `taskledger db init`" in line
+    assert not (tmp_path / "var").exists()
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "taskledger.sqlite").touch()  # an empty file is not a store
+    assert "no store at" in _one_line_exit_2(run(["events"], tmp_path))
+    assert (tmp_path / "var" / "taskledger.sqlite").stat().st_size == 0
+    assert run(["db", "init"], tmp_path).returncode == 0  # db init makes it one
+    assert run(["events"], tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite:///{tmp}", "is a directory, not a store file"),
+        ("sqlite:///{tmp}/plan.txt/ledger.sqlite", "plan.txt is not a directory"),
+        ("sqlite:///{tmp}/plan.txt", "file is not a database"),
+    ],
+)
+def test_a_store_path_that_cannot_be_a_store_is_one_line(tmp_path: Path, url, message) -> None:
+    (tmp_path / "plan.txt").write_text("not a database, but more than a header's worth " * 9)
+    url = url.format(tmp=tmp_path)
+    for args in (["events"], ["db", "init"]):
+        assert message in _one_line_exit_2(run(args, tmp_path, url))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.txt"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("schema_exists", [False, True])
+def test_a_postgres_store_without_db_init_is_refused_and_gets_no_tables(
+    postgres_config: StoreConfig, tmp_path: Path, schema_exists: bool
+) -> None:
+    import psycopg
+
+    schema = postgres_config.pg_schema
+
+    def tables() -> int | None:
+        """Tables in the schema, or None when the schema does not exist."""
+        with psycopg.connect(postgres_config.psycopg_conninfo()) as connection:
+            if not connection.execute("SELECT 1 FROM information_schema.schemata "
+                                      "WHERE schema_name = %s", [schema]).fetchone():
+                return None
+            return connection.execute("SELECT count(*) FROM information_schema.tables "
+                                      "WHERE table_schema = %s", [schema]).fetchone()[0]
+
+    if schema_exists:
+        with psycopg.connect(postgres_config.psycopg_conninfo(), autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    url = url_of(postgres_config)
+    for args in (["events"], ["report", "overdue"], ["tokens", "list"], ["outbox", "deliver"],
+                 ["serve", "--port", "1"]):
+        line = _one_line_exit_2(run(args, tmp_path, url))
+        assert line == f"taskledger: error: no store at {postgres_config.display}; " \
+            "run `taskledger db init`"
+    assert tables() == (0 if schema_exists else None)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    assert tables() and run(["events"], tmp_path, url).returncode == 0
+
+
+def test_db_init_again_keeps_the_store_and_upgrades_read_models(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    from projections.db import ReadStore
+    from projections.tables import fingerprint
+
+    url = _imported(store_config, tmp_path)
+    assert run(["report", "responsibilities"], tmp_path, url).returncode == 0  # catch up
+    before = _events(tmp_path, url)
+    store = ReadStore(store_config)
+    try:
+        assert store.position("audit") == len(before)
+        with store.transaction(commit=True) as cursor:  # as an older release left it
+            cursor.execute(store.sql("UPDATE {s}rm_schema SET fingerprint = ? "
+                                     "WHERE projection = ?"), ("older release", "audit"))
+        assert run(["db", "init"], tmp_path, url).returncode == 0
+        assert store.scalar("SELECT fingerprint FROM {s}rm_schema WHERE projection = ?",
+                            ["audit"]) == fingerprint("audit")
+        assert store.position("audit") == 0  # replaced, to be rebuilt from the events
+        assert store.position("registry") == len(before)  # the others kept
+    finally:
+        store.close()
+    assert _events(tmp_path, url) == before  # db init writes no events
+    listed = run(["report", "responsibilities", "--json"], tmp_path, url)
+    assert listed.returncode == 0 and json.loads(listed.stdout)["rows"]
+
+
+LIMIT = 2 * 1024 * 1024  # MAX_PLAN_BYTES, as documented in the README
+
+
+def _unreadable(path: Path) -> list[str]:
+    """A command prefix under which ``path`` cannot be read, even by root (who reads a
+    mode-000 file anyway): drop the capabilities that override file permissions."""
+    path.chmod(0)
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    drop = "-dac_override,-dac_read_search"
+    return [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}"]
+
+
+IMPORT, LOAD = ["import-plan"], ["calendar", "load"]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "message"),
+    [
+        (IMPORT, "/dev/zero", "not a regular file"),
+        (IMPORT, "fifo", "not a regular file"),
+        (IMPORT, "folder", "it is a directory"),
+        (IMPORT, "missing.txt", "No such file or directory"),
+        (IMPORT, "unreadable.txt", "Permission denied"),
+        (IMPORT, "big.txt", f"larger than {LIMIT:,} bytes (2 MiB)"),
+        ([*IMPORT, "--dry-run"], "/dev/zero", "not a regular file"),
+        (LOAD, "/dev/zero", "not a regular file"),
+        (LOAD, "folder", "it is a directory"),
+        (LOAD, "unreadable.txt", "Permission denied"),
+        (LOAD, "big.txt", f"larger than {LIMIT:,} bytes (2 MiB)"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_inputs_that_cannot_be_read_are_one_line_and_write_nothing(
+    sqlite_config: StoreConfig, tmp_path: Path, command: list[str], name: str, message: str
+) -> None:
+    url = url_of(sqlite_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")  # opening it would wait for a writer for ever
+    (tmp_path / "big.txt").write_bytes(b"x" * (LIMIT + 1))
+    (tmp_path / "unreadable.txt").write_text("2027-02-15 holiday\n")
+    prefix = _unreadable(tmp_path / "unreadable.txt") if name == "unreadable.txt" else []
+    env = {**os.environ, "TASKLEDGER_DATABASE_URL": url,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([*prefix, TASKLEDGER, *command, name], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert _one_line_exit_2(result) == f"taskledger: error: cannot read {name}: {message}" + (
+        ", the limit for an input file" if name == "big.txt" else "")
+    assert _events(tmp_path, url) == []
+
+
+def test_an_input_of_exactly_the_limit_is_read(sqlite_config: StoreConfig, tmp_path: Path) -> None:
+    """The boundary: LIMIT bytes reach the parser (which finds no plan in them)."""
+    (tmp_path / "limit.txt").write_bytes("一".encode() * (LIMIT // 3) + b"x" * (LIMIT % 3))
+    line = _one_line_exit_2(run(["import-plan", "limit.txt", "--dry-run"], tmp_path))
+    assert "cannot read" not in line and "task" in line
+
+
+def test_output_paths_that_are_directories_are_refused_before_anything_is_written(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    url = _imported(store_config, tmp_path)
+    before = _events(tmp_path, url)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "plan.txt").write_text("a file")
+    for args, message in (
+        (["briefing", "monthly", "--period", "2026-06", "--out", "out"],
+         "argument --out: 'out' is a directory; name the file to write"),
+        (["briefing", "monthly", "--period", "2026-06", "--out", "plan.txt/june.pdf"],
+         "argument --out: 'plan.txt/june.pdf': plan.txt is not a directory"),
+        (["tick", "--briefings", "plan.txt"],
+         "argument --briefings: 'plan.txt' is not a directory"),
+        (["simulate", "--from", "2026-07-01", "--to", "2026-07-01", "--briefings", "plan.txt"],
+         "argument --briefings: 'plan.txt' is not a directory"),
+    ):
+        assert message in _one_line_exit_2(run(args, tmp_path, url))
+    assert list((tmp_path / "out").iterdir()) == []
+    assert _events(tmp_path, url, simulated=True) == before
+
+
 def test_reports_after_importing_both_seeds(store_config: StoreConfig, tmp_path: Path) -> None:
     """Issue 5's 'done when', as an operator types it."""
     from tests.conftest import SEEDS

@@ -24,6 +24,10 @@ from ledger.errors import PlanFormatError
 #: count as a text document; a decoded binary falls far below it.
 _MIN_PRINTABLE = 0.95
 
+#: The largest plan document accepted, by ``taskledger import-plan`` and ``POST
+#: /api/v1/plans`` alike (the seed plans are 20-40 KB; a plan of 2 MiB is a mistake).
+MAX_PLAN_BYTES = 2 * 1024 * 1024
+
 
 def decode_document(data: bytes) -> str:
     """Decode a plan file: UTF-8 (BOM or not), else GB18030; refuse empty or binary input.
@@ -32,6 +36,8 @@ def decode_document(data: bytes) -> str:
     too. Line endings become ``\\n``. The text is returned as written (see
     :func:`normalise` for the parser's spelling).
     """
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanFormatError(f"the plan file is larger than {MAX_PLAN_BYTES:,} bytes (2 MiB)")
     if not data or not data.strip():
         raise PlanFormatError("the plan file is empty")
     if b"\x00" in data:

@@ -297,3 +297,27 @@ def test_a_plan_dated_after_today_is_refused(api: Seeded) -> None:
             else:
                 assert response.status_code == (200 if query else 201), response.json
     assert position(api) > before  # dated today: imported
+
+
+def test_plan_uploads_share_the_import_plan_limit(api: Seeded) -> None:
+    """One limit, MAX_PLAN_BYTES, for `taskledger import-plan` and POST /plans: a byte
+    over it is a 413 problem (announced or streamed without a length), at it the body
+    reaches the parser; nothing is written either way."""
+    import io
+
+    from ledger.importer.text import MAX_PLAN_BYTES
+
+    assert MAX_PLAN_BYTES == 2 * 1024 * 1024  # as the README documents
+    headers = {**api.headers("office"), "Content-Type": "text/plain"}
+    before = position(api)
+    over = api.client.post(V1 + "/plans", data=b"x" * (MAX_PLAN_BYTES + 1), headers=headers)
+    assert over.status_code == 413 and over.mimetype == "application/problem+json"
+    assert over.json["status"] == 413 and str(MAX_PLAN_BYTES) in over.json["detail"]
+    streamed = api.client.post(
+        V1 + "/plans", input_stream=io.BytesIO(b"x" * (MAX_PLAN_BYTES + 1)), headers=headers,
+        environ_overrides={"wsgi.input_terminated": True})  # chunked: no Content-Length
+    assert streamed.status_code == 413 and streamed.mimetype == "application/problem+json"
+    at_limit = api.client.post(V1 + "/plans", data="一".encode() * (MAX_PLAN_BYTES // 3),
+                               headers=headers)
+    assert at_limit.status_code == 422 and "no numbered tasks" in at_limit.json["detail"]
+    assert position(api) == before

@@ -77,3 +77,14 @@ def test_truncated_001_inside_task_text():
 def test_neither_utf8_nor_gb18030():
     with pytest.raises(PlanFormatError):
         decode_document(b"\xff\xfe\xfd\xfc" * 10)
+
+
+def test_larger_than_the_documented_limit():
+    """The importer itself refuses a document over MAX_PLAN_BYTES, whoever calls it."""
+    from ledger.importer.text import MAX_PLAN_BYTES
+
+    over = SEED_000.read_bytes() + b"\n" * (MAX_PLAN_BYTES + 1 - SEED_000.stat().st_size)
+    assert len(over) == MAX_PLAN_BYTES + 1
+    assert "larger than 2,097,152 bytes (2 MiB)" in _refused(over)
+    at_limit = over[:-1]  # a real plan padded to the limit is still read
+    assert len(parse_plan(decode_document(at_limit)).tasks) == 18
