@@ -66,6 +66,9 @@ CONFLICT_DEADLINE_SECONDS = 5.0
 # so that writers in different processes stop colliding in step.
 FIRST_PAUSE_SECONDS = 0.001
 LONGEST_PAUSE_SECONDS = 0.05
+# A stream that met another process's write this recently is read before deciding (one
+# read of the newer events) instead of trusting the cache and losing the race again.
+CONTENDED_SECONDS = 2.0
 
 
 class DateAsISO(Transcoding):
@@ -164,6 +167,7 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
         self._stream_locks = _StreamLocks()
+        self._contended: dict[UUID, float] = {}  # stream -> when it last met a conflict
         try:
             super().__init__(env)
         except (OperationalError, StoreDatabaseError) as error:
@@ -294,12 +298,13 @@ class Ledger(Application[UUID]):
                     "the record is busy with other updates in this process; retry"
                 )
             pause = FIRST_PAUSE_SECONDS
-            fresh = False
+            fresh = self._lately_contended(stream)
             while True:
-                # First try on the cached state: no read at all. A stale cache cannot do
-                # harm: a write decided on it conflicts in the store (then we decide again
-                # on the stored state), and a refusal decided on it is checked again on
-                # the stored state below.
+                # First try on the cached state: no read at all (unless other processes
+                # are writing this stream just now). A stale cache cannot do harm: a
+                # write decided on it conflicts in the store (then we decide again on the
+                # stored state), and a refusal decided on it is checked again on the
+                # stored state below.
                 aggregate = self._load(stream, kind, missing, fresh=fresh)
                 try:
                     result = decide(aggregate)
@@ -314,6 +319,7 @@ class Ledger(Application[UUID]):
                     return result, self._save(aggregate)
                 except IntegrityError:
                     fresh = True
+                    self._contended[stream] = time.monotonic()
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise ConcurrentWriteConflict(
@@ -322,6 +328,15 @@ class Ledger(Application[UUID]):
                         ) from None
                     time.sleep(min(left, random.uniform(0, pause)))
                     pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+
+    def _lately_contended(self, stream: UUID) -> bool:
+        since = self._contended.get(stream)
+        if since is None:
+            return False
+        if time.monotonic() - since < CONTENDED_SECONDS:
+            return True
+        self._contended.pop(stream, None)  # quiet again: trust the cache
+        return False
 
     def _change_once(
         self,
