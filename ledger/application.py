@@ -295,7 +295,8 @@ class Ledger(Application[UUID]):
         with self._stream_locks.holding(stream, CONFLICT_DEADLINE_SECONDS) as turn:
             if not turn:
                 raise ConcurrentWriteConflict(
-                    "the record is busy with other updates in this process; retry"
+                    f"the record stayed busy with other updates for "
+                    f"{CONFLICT_DEADLINE_SECONDS:g}s; retry"
                 )
             pause = FIRST_PAUSE_SECONDS
             fresh = self._lately_contended(stream)

@@ -113,8 +113,11 @@ def test_a_conflict_is_refused_after_the_deadline_not_after_a_count(
     attempts: list[int] = []
 
     def always_beaten(assignment: Assignment) -> object:
-        # another writer gets in between every decision and its save
-        other.report_progress(world.liaison(), stream, "2026-06", f"抢先 {len(attempts)}")
+        # another writer gets in between every decision and its save: a batched write,
+        # which does not queue for the stream (a command would wait for our turn)
+        n = len(attempts)
+        other.on_many_assignments(world.office(), {stream: lambda a: a.report_progress(
+            world.liaison(), Period.parse("2026-06"), f"抢先 {n}", None, f"first-{n}")})
         attempts.append(assignment.version)
         return assignment.report_progress(
             world.liaison(), Period.parse("2026-06"), "总是晚一步", None, "late"
@@ -203,6 +206,7 @@ def test_a_stream_busy_in_this_process_past_the_deadline_is_a_conflict(
         thread.start()
         thread.join(timeout=10)
     assert len(outcome) == 1 and isinstance(outcome[0], ConcurrentWriteConflict)
+    assert "busy" in str(outcome[0])
     assert stored_keys(ledger, stream)["wait"] == 0
     # once the stream is free, the same report goes through
     again = ledger.report_progress(world.liaison(), stream, "2026-06", "等待中", None, "wait")
