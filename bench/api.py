@@ -15,6 +15,13 @@ per client), then measures, in the same run:
 It prints both rates, the ratio api/ledger against the target (0.5, issue 6), p50/p95
 latency, and a Markdown table for the README. Not a test and not in CI.
 
+``--stream-lengths 10,1000`` measures instead what a report costs on an assignment that
+already holds that many events (issue 12): each stream is filled in-process first, then
+through a fresh server it times the first report (the worker's cold load), reports one
+after another from one client, and a contended burst (``--clients`` clients posting to
+that one stream at once, no retry on 409), and prints each figure beside the shortest
+stream's with the ratio.
+
 SQLite runs on a temporary file (the embedded default); PostgreSQL on a fresh schema in
 the ``test`` database at 127.0.0.1:5432 (override with ``TASKLEDGER_BENCH_POSTGRES_URL``),
 dropped afterwards. Seeds come from ``$TASKLEDGER_SEEDS``, else ``../shared/seeds``.
@@ -318,6 +325,135 @@ def measure(backend: str, config: StoreConfig, args: argparse.Namespace) -> Resu
     return Result(backend, workers, args.clients, ledger, run)
 
 
+# ---- cost by stream length ------------------------------------------------------------
+@dataclass
+class LengthRun:
+    length: int  # events on the stream before the timed reports
+    cold_ms: float  # the first report through a fresh server: a cold load of the stream
+    sequential: list[float]  # seconds per report, one client, one after another
+    contended: list[float]  # seconds per accepted report, all clients at once
+    contended_seconds: float
+    statuses: Counter
+
+    @staticmethod
+    def _p(values: list[float], p: int) -> float:
+        return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "cold ms": self.cold_ms,
+            "sequential p50 ms": self._p(self.sequential, 50),
+            "contended p50 ms": self._p(self.contended, 50) if len(self.contended) > 1 else 0.0,
+            "contended p95 ms": self._p(self.contended, 95) if len(self.contended) > 1 else 0.0,
+            "contended reports/s": len(self.contended) / self.contended_seconds,
+        }
+
+
+def fill_streams(config: StoreConfig, assignments: list[UUID], lengths: list[int]) -> None:
+    """Bring each assignment's stream to its length with reports (untimed, in-process)."""
+    ledger = open_ledger(config)
+    try:
+        act = Act.by(ledger.clock, "liaison:bench-fill", "liaison")
+        for assignment, length in zip(assignments, lengths, strict=True):
+            have = ledger.get_assignment(assignment).version
+            for i in range(have, length):
+                ledger.report_progress(act, assignment, "2026-06", NARRATIVE, {"培训人次": i},
+                                       idempotency_key=f"bench-fill-{i}")
+            assert ledger.get_assignment(assignment).version == max(have, length)
+    finally:
+        ledger.close()
+
+
+def length_run(port: int, assignment: UUID, length: int, tokens: list[str],
+               args: argparse.Namespace) -> LengthRun:
+    path = f"/api/v1/assignments/{assignment}/reports"
+    run_id = uuid.uuid4().hex[:8]
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+
+    def post(connection: Connection, key: str) -> tuple[int, float]:
+        body = {"period": "2026-06", "narrative": NARRATIVE, "metrics": {"培训人次": 1}}
+        began = time.perf_counter()
+        status, answer = connection.post(path, body, key)
+        seconds = time.perf_counter() - began
+        with lock:
+            statuses[status] += 1
+        if status not in (201, 409):
+            raise SystemExit(f"{status} {answer}")
+        return status, seconds
+
+    single = Connection(port, tokens[0])
+    _, cold = post(single, f"bench-len-{run_id}-cold")
+    sequential = [post(single, f"bench-len-{run_id}-seq-{i}")[1]
+                  for i in range(args.sequential)]
+    contended: list[float] = []
+    start = threading.Barrier(len(tokens) + 1)
+
+    def client(n: int) -> None:
+        connection = Connection(port, tokens[n])
+        post(connection, f"bench-len-{run_id}-warm-{n}")  # this connection's worker is warm
+        start.wait()
+        mine = [post(connection, f"bench-len-{run_id}-burst-{n}-{i}")
+                for i in range(args.burst)]
+        with lock:
+            contended.extend(seconds for status, seconds in mine if status == 201)
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True)
+               for n in range(len(tokens))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return LengthRun(length, cold * 1000, sequential, contended,
+                     time.perf_counter() - began, statuses)
+
+
+def measure_lengths(backend: str, config: StoreConfig, args: argparse.Namespace
+                    ) -> list[LengthRun]:
+    lengths = args.stream_lengths
+    assignments, tokens = prepare(config, args.clients, len(lengths) + 1)
+    print(f"  [{backend}] filling streams to {lengths} events", flush=True)
+    fill_streams(config, assignments[1:], lengths)
+    workers = args.workers if backend == "postgres" else None  # as `taskledger serve`
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="taskledger-bench-api-log-") as folder, \
+            running_server(config, workers, Path(folder) / "server.log") as port:
+        # the server's own warm-up (imports, connections) on a stream of its own
+        Connection(port, tokens[0]).post(
+            f"/api/v1/assignments/{assignments[0]}/reports",
+            {"period": "2026-06", "narrative": NARRATIVE, "metrics": {}}, "bench-len-warm")
+        for assignment, length in zip(assignments[1:], lengths, strict=True):
+            run = length_run(port, assignment, length, tokens, args)
+            figures = ", ".join(f"{k} {v:,.1f}" for k, v in run.figures().items())
+            print(f"  [{backend}] {length} events: {figures}, statuses {dict(run.statuses)}",
+                  flush=True)
+            runs.append(run)
+    return runs
+
+
+def print_lengths(backend: str, runs: list[LengthRun], args: argparse.Namespace) -> None:
+    base = runs[0]
+    print(f"\n{backend}: cost of a report by events already on the stream "
+          f"({args.sequential} one after another; {args.clients} clients x {args.burst} at once)")
+    header = ["events", *base.figures(), "409s", "other"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---:|" * len(header))
+    for run in runs:
+        cells = [f"{run.length:,}"] + [f"{v:,.1f}" for v in run.figures().values()]
+        other = sum(n for status, n in run.statuses.items() if status not in (201, 409))
+        cells += [str(run.statuses[409]), str(other)]
+        print("| " + " | ".join(cells) + " |")
+    for run in runs[1:]:
+        ratios = ", ".join(
+            f"{name} x{value / base_value:.2f}" if base_value else f"{name} -"
+            for (name, value), base_value in zip(run.figures().items(),
+                                                 base.figures().values(), strict=True)
+        )
+        print(f"{run.length:,} vs {base.length:,} events: {ratios}")
+
+
 # ---- output ---------------------------------------------------------------------------
 def print_results(results: list[Result]) -> None:
     for r in results:
@@ -361,7 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=10,
                         help="assignments the reports are spread over (10)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers on PostgreSQL")
+    parser.add_argument("--stream-lengths", type=_lengths, metavar="N,M,...",
+                        help="instead: cost of a report on streams already this long "
+                             "(e.g. 10,1000)")
+    parser.add_argument("--sequential", type=int, default=30,
+                        help="with --stream-lengths: reports one after another (30)")
+    parser.add_argument("--burst", type=int, default=10,
+                        help="with --stream-lengths: reports per client at once (10)")
     args = parser.parse_args(argv)
+    if args.stream_lengths:
+        return main_lengths(args)
     if min(args.requests, args.clients, args.ledger_events, args.streams, args.workers) < 1:
         parser.error("counts must be at least 1")
     if args.requests < 20 or args.requests > 20_000 or args.ledger_events > 20_000:
@@ -394,6 +539,35 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary_table(results, args))
     return 0 if all(r.verdict == "PASS" for r in results) else 1
+
+
+def _lengths(text: str) -> list[int]:
+    try:
+        lengths = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 10,1000, got {text!r}") from None
+    if not lengths or lengths[0] < 1 or lengths[-1] > 20_000:
+        raise argparse.ArgumentTypeError("stream lengths must be within 1..20000")
+    return lengths
+
+
+def main_lengths(args: argparse.Namespace) -> int:
+    if min(args.sequential, args.burst, args.clients) < 2:
+        raise SystemExit("--sequential, --burst and --clients must be at least 2")
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    results: list[tuple[str, list[LengthRun]]] = []
+    for backend in backends:
+        if backend == "postgres" and (problem := postgres_problem()) is not None:
+            print(f"postgres: skipped, {POSTGRES_URL} unreachable: {problem}", file=sys.stderr)
+            if args.backend == "postgres":
+                return 2
+            continue
+        print(f"{backend}:", flush=True)
+        with sqlite_store() if backend == "sqlite" else postgres_store() as config:
+            results.append((backend, measure_lengths(backend, config, args)))
+    for backend, runs in results:
+        print_lengths(backend, runs, args)
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ or raises a :class:`~ledger.errors.LedgerError` having written nothing.
 from __future__ import annotations
 
 import contextlib
+import random
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -50,9 +54,21 @@ from ledger.unit import Unit
 AGG = TypeVar("AGG", bound=Aggregate)
 T = TypeVar("T")
 
-# A conflicting concurrent write is re-decided on fresh state this many times before
-# the caller is told to retry; enough for a burst of liaisons on one assignment.
+# Batched writes (the scheduler's day, the calendar) re-decide on fresh state this many
+# times before the caller is told to retry.
 MAX_ATTEMPTS = 5
+# A single command meeting concurrent writes to its stream keeps re-deciding on the state
+# they left until this much time has passed, and only then answers "conflict": every
+# lost race means another writer got through, so a count of attempts would refuse
+# ordinary bursts (50 reports at once on one assignment) while the ledger is healthy.
+CONFLICT_DEADLINE_SECONDS = 5.0
+# Between attempts a random pause up to a cap that doubles from the first to the longest,
+# so that writers in different processes stop colliding in step.
+FIRST_PAUSE_SECONDS = 0.001
+LONGEST_PAUSE_SECONDS = 0.05
+# A stream that met another process's write this recently is read before deciding (one
+# read of the newer events) instead of trusting the cache and losing the race again.
+CONTENDED_SECONDS = 2.0
 
 
 class DateAsISO(Transcoding):
@@ -150,6 +166,8 @@ class Ledger(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
+        self._stream_locks = _StreamLocks()
+        self._contended: dict[UUID, float] = {}  # stream -> when it last met a conflict
         try:
             super().__init__(env)
         except (OperationalError, StoreDatabaseError) as error:
@@ -177,17 +195,15 @@ class Ledger(Application[UUID]):
         *,
         fresh: bool = True,
     ) -> AGG:
-        """Load an aggregate: ``fresh`` replays the store; otherwise the process's cache.
+        """Load an aggregate: ``fresh`` as stored; otherwise the process's cache as it is.
 
         The cache may be stale when other processes write; commands tolerate that
-        (see :meth:`_change`), queries always read fresh.
+        (see :meth:`_change`), queries always read fresh. A fresh load reads only the
+        events after the cached copy's version (:meth:`_fast_forwarded`).
         """
         try:
             if fresh:
-                events = self.repository.event_store.get(aggregate_id)
-                aggregate = _project(None, events)
-                if aggregate is None:
-                    raise AggregateNotFoundError(aggregate_id)
+                aggregate = self._fast_forwarded(aggregate_id)
             else:
                 aggregate = self.repository.get(aggregate_id, projector_func=_project)
         except AggregateNotFoundError:
@@ -196,6 +212,32 @@ class Ledger(Application[UUID]):
             raise StoreUnavailable(_store_message(error)) from None
         if not isinstance(aggregate, kind):
             raise missing()
+        return aggregate
+
+    def _fast_forwarded(self, aggregate_id: UUID) -> Aggregate:
+        """The stored state: the cached copy brought up to date with only the events
+        after its version, and cached again; a full replay only when nothing is cached.
+
+        Safe because events are immutable and (stream, version) is unique in the store:
+        a copy at version V is the replay of the stored events 1..V, whoever wrote them.
+        """
+        cache = self.repository.cache
+        cached = None
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = cache.get(aggregate_id)
+        if cached is None:
+            aggregate = _project(None, self.repository.event_store.get(aggregate_id))
+            if aggregate is None:
+                raise AggregateNotFoundError(aggregate_id)
+        else:
+            aggregate = deepcopy(cached)  # commands mutate what they load; the cache stays
+            newer = list(self.repository.event_store.get(aggregate_id, gt=aggregate.version))
+            if not newer:
+                return aggregate
+            aggregate = _project(aggregate, newer)
+        if cache is not None:
+            cache.put(aggregate_id, deepcopy(aggregate))
         return aggregate
 
     def _forget(self, aggregate_id: UUID) -> None:
@@ -236,37 +278,86 @@ class Ledger(Application[UUID]):
         decide: Callable[[AGG], T],
         expected_version: int | None = None,
     ) -> tuple[T, int | None]:
-        """Load, decide, save; on a concurrent write, decide again on fresh state.
+        """Load, decide, save; on a concurrent write, decide again on the state it left.
 
         With ``expected_version`` the caller acted on a state it saw: no retry, a
-        changed stream is a conflict.
+        changed stream is a conflict at once.
+
+        Otherwise the threads of this process take turns on the stream (they would only
+        collide), and a write that meets another process's write brings its copy up to
+        date with the events after it (not a replay), pauses a random moment and decides
+        again, until ``CONFLICT_DEADLINE_SECONDS`` after the call began: only then is it
+        refused as a conflict, whatever the number of attempts.
         """
-        attempts = 1 if expected_version is not None else MAX_ATTEMPTS
-        for attempt in range(attempts):
-            # First try on the cached state: no read at all. A stale cache cannot do
-            # harm: a write decided on it conflicts in the store (then we retry fresh),
-            # and a refusal decided on it is checked again on fresh state below.
-            fresh = attempt > 0 or expected_version is not None
-            aggregate = self._load(stream, kind, missing, fresh=fresh)
-            try:
-                result = self._decide(aggregate, decide, expected_version)
-            except LedgerError:
-                if fresh:
-                    raise
-                self._forget(stream)
-                aggregate = self._load(stream, kind, missing, fresh=True)
-                result = self._decide(aggregate, decide, expected_version)
-            if not aggregate.pending_events:
-                return result, None
-            try:
-                return result, self._save(aggregate)
-            except IntegrityError:
-                self._forget(stream)
-                if attempt == attempts - 1:
-                    raise ConcurrentWriteConflict(
-                        "another update to the same record arrived at the same moment; retry"
-                    ) from None
-        raise AssertionError("unreachable")
+        if expected_version is not None:
+            return self._change_once(stream, kind, missing, decide, expected_version)
+        deadline = time.monotonic() + CONFLICT_DEADLINE_SECONDS
+        with self._stream_locks.holding(stream, CONFLICT_DEADLINE_SECONDS) as turn:
+            if not turn:
+                raise ConcurrentWriteConflict(
+                    f"the record stayed busy with other updates for "
+                    f"{CONFLICT_DEADLINE_SECONDS:g}s; retry"
+                )
+            pause = FIRST_PAUSE_SECONDS
+            fresh = self._lately_contended(stream)
+            while True:
+                # First try on the cached state: no read at all (unless other processes
+                # are writing this stream just now). A stale cache cannot do harm: a
+                # write decided on it conflicts in the store (then we decide again on the
+                # stored state), and a refusal decided on it is checked again on the
+                # stored state below.
+                aggregate = self._load(stream, kind, missing, fresh=fresh)
+                try:
+                    result = decide(aggregate)
+                except LedgerError:
+                    if fresh:
+                        raise
+                    aggregate = self._load(stream, kind, missing, fresh=True)
+                    result = decide(aggregate)
+                if not aggregate.pending_events:
+                    return result, None
+                try:
+                    return result, self._save(aggregate)
+                except IntegrityError:
+                    fresh = True
+                    self._contended[stream] = time.monotonic()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise ConcurrentWriteConflict(
+                            f"other updates to the same record kept arriving for "
+                            f"{CONFLICT_DEADLINE_SECONDS:g}s; retry"
+                        ) from None
+                    time.sleep(min(left, random.uniform(0, pause)))
+                    pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+
+    def _lately_contended(self, stream: UUID) -> bool:
+        since = self._contended.get(stream)
+        if since is None:
+            return False
+        if time.monotonic() - since < CONTENDED_SECONDS:
+            return True
+        self._contended.pop(stream, None)  # quiet again: trust the cache
+        return False
+
+    def _change_once(
+        self,
+        stream: UUID,
+        kind: type[AGG],
+        missing: Callable[[], Exception],
+        decide: Callable[[AGG], T],
+        expected_version: int,
+    ) -> tuple[T, int | None]:
+        """Decide on the stored state the caller saw, or refuse at once."""
+        aggregate = self._load(stream, kind, missing, fresh=True)
+        result = self._decide(aggregate, decide, expected_version)
+        if not aggregate.pending_events:
+            return result, None
+        try:
+            return result, self._save(aggregate)
+        except IntegrityError:
+            raise ConcurrentWriteConflict(
+                f"the record changed (you saw version {expected_version}); reload and try again"
+            ) from None
 
     @staticmethod
     def _decide(aggregate: AGG, decide: Callable[[AGG], T], expected_version: int | None) -> T:
@@ -809,6 +900,41 @@ class Ledger(Application[UUID]):
             if len(notifications) < batch:
                 return
             start = notifications[-1].id + 1
+
+
+class _StreamLocks:
+    """One lock per stream within a process, held by a command from load to save.
+
+    Threads writing the same stream in one process would only collide in the store and
+    re-decide; taking turns, each decides on the state the previous one left in the
+    cache. Locks exist only while someone holds or waits for them.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, tuple[threading.RLock, int]] = {}
+
+    @contextlib.contextmanager
+    def holding(self, stream: UUID, timeout: float) -> Iterator[bool]:
+        """Yield True holding the stream's lock, or False after ``timeout`` seconds."""
+        with self._guard:
+            lock, users = self._locks.get(stream, (None, 0))
+            lock = lock or threading.RLock()
+            self._locks[stream] = (lock, users + 1)
+        try:
+            acquired = lock.acquire(timeout=max(timeout, 0.0))
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    lock.release()
+        finally:
+            with self._guard:
+                _, users = self._locks[stream]
+                if users == 1:
+                    del self._locks[stream]
+                else:
+                    self._locks[stream] = (lock, users - 1)
 
 
 def _project(aggregate: Any, events: Any) -> Any:

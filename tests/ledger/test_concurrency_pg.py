@@ -57,7 +57,8 @@ def test_concurrent_reports_are_stored_exactly_once(
         ledger.close()
 
     run_threads(writer, WRITERS)
-    assert all(isinstance(error, ConcurrentWriteConflict) for error in refused), refused[:3]
+    # an ordinary burst is all accepted: a conflict only after CONFLICT_DEADLINE_SECONDS
+    assert refused == [], refused[:3]
     stored = [
         r.event.idempotency_key
         for r in setup.records()
@@ -65,7 +66,6 @@ def test_concurrent_reports_are_stored_exactly_once(
     ]
     assert Counter(stored) == Counter(accepted)  # each accepted write exactly once
     assert len(accepted) + len(refused) == WRITERS * REPORTS_EACH
-    assert len(accepted) >= WRITERS * REPORTS_EACH * 0.5  # retries absorb most collisions
     versions = [e.originator_version for e in setup.repository.event_store.get(assignment)]
     assert versions == list(range(1, len(versions) + 1))  # no gaps, no duplicates
     setup.close()
