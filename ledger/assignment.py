@@ -730,20 +730,21 @@ def _figure_changes(metrics: Any) -> dict[str, int | float | None]:
         return {}
     if not isinstance(metrics, dict):
         raise InvalidValue("metric values must be a mapping of name to number", field="metrics")
-    removed = [clean_text(name, "metric name", limit=MAX_METRIC_NAME)
-               for name, value in metrics.items() if value is None]
-    values = {name: value for name, value in metrics.items() if value is not None}
-    changes: dict[str, int | float | None] = dict(clean_metrics(values))
-    if len(changes) < len(values):
-        raise InvalidValue("a figure is named twice in this correction", field="metrics")
-    for name in removed:
-        if name in changes:
-            raise InvalidValue(
-                f"figure {name!r} is both set and removed in this correction", field="metrics"
-            )
-        changes[name] = None
-    if len(changes) > MAX_METRICS:
+    if len(metrics) > MAX_METRICS:
         raise InvalidValue(f"at most {MAX_METRICS} figures per correction", field="metrics")
+    numbers = clean_metrics({name: value for name, value in metrics.items() if value is not None})
+    changes: dict[str, int | float | None] = {}
+    for name, value in metrics.items():  # in the clerk's order
+        key = clean_text(name, "metric name", limit=MAX_METRIC_NAME)
+        if key in changes:
+            both = (value is None) != (changes[key] is None)
+            raise InvalidValue(
+                f"figure {key!r} is both set and removed in this correction"
+                if both
+                else f"figure {key!r} is named twice in this correction",
+                field="metrics",
+            )
+        changes[key] = None if value is None else numbers[key]
     return changes
 
 
