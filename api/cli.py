@@ -32,7 +32,7 @@ from ledger.periods import Period
 from ledger.store import StoreConfig, configured_store, parse_database_url, require_store
 from projections import queries
 from projections.db import ReadStore
-from projections.projector import Projector
+from projections.projector import Projector, summarise
 from projections.tables import PROJECTIONS
 from projections.trail import TrailFilter, audit_trail
 from projections.views import open_view
@@ -307,6 +307,62 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    """Correct a report (or a correction of one): only the narrative and figures named."""
+    ledger = _open(args)
+    store = _read_store(args)
+    by_names = (args.plan, args.task, args.unit)
+    if args.assignment is not None:
+        if any(by_names):
+            raise UserError("name the assignment by --assignment or by --plan, --task and "
+                            "--unit, not both")
+        assignment_id = args.assignment
+    elif all(by_names):
+        assignment_id = _assignment(args, ledger, store)[0].id
+    else:
+        raise UserError("name the assignment: --assignment ID, or --plan, --task and --unit")
+    changes: dict[str, int | float | None] = {}
+    for name, value in [*(args.metric or []), *((n, None) for n in args.remove_metric or [])]:
+        name = name.strip()
+        if name in changes:
+            raise UserError(f"figure {name!r} is named twice (--metric, --remove-metric)")
+        changes[name] = value
+    receipt = ledger.correct_progress(
+        Act.by(ledger.clock, _operator(), "office"),
+        assignment_id,
+        args.report,
+        args.narrative,
+        changes or None,
+        args.reason,
+    )
+    Projector(ledger, store, _calendar(ledger)).catch_up()
+    assignment = ledger.get_assignment(assignment_id)
+    report = assignment.correction_of[assignment.version_of(receipt.event_id)]
+    figures = assignment.report_values[report][1]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "event_id": str(receipt.event_id),
+                    "assignment_id": str(assignment_id),
+                    "corrects": str(args.report),
+                    "report_id": str(assignment.event_id_at(report)),
+                    "position": receipt.position,
+                    "metrics": figures,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        now = ", ".join(f"{name}={value}" for name, value in figures.items()) or "none"
+        print(
+            f"corrected report {assignment.event_id_at(report)} of {assignment.unit_name} on "
+            f"{assignment.task_number} (event {receipt.event_id}, ledger position "
+            f"{receipt.position}); its figures now: {now}"
+        )
+    return 0
+
+
 CHASES = {
     # command: (kind, the ledger's method, what the office did, help)
     "remind": ("reminder", Ledger.issue_reminder, "reminded",
@@ -535,6 +591,13 @@ def _event_id(text: str) -> UUID:
         return UUID(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an event id (a UUID)") from None
+
+
+def _assignment_id(text: str) -> UUID:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an assignment id (a UUID)") from None
 
 
 def _date(text: str) -> date:
@@ -876,6 +939,11 @@ def _line(record: LedgerRecord) -> str:
 
 
 def _summary(event: Any) -> str:
+    if isinstance(event, Assignment.ProgressCorrected):  # the chain: what it corrects
+        of = f"corrects {event.corrects}"
+        if event.corrects != event.report:
+            of += f", a correction of report {event.report}"
+        return f"{summarise(event)} [{of}]"
     liaison = getattr(event, "liaison", None)
     if isinstance(liaison, dict):
         return f"contact {liaison.get('name', '')}"
@@ -960,6 +1028,28 @@ def build_parser() -> argparse.ArgumentParser:
                           "date on a report received on paper")
     progress.add_argument("--json", action="store_true")
     progress.set_defaults(handler=cmd_progress)
+
+    correct = commands.add_parser(
+        "correct", help="correct a report: its narrative and/or named figures",
+        description="Correct a progress report, or a correction of one. Only what is named "
+        "changes: figures not named keep their values. The report, with its business date "
+        "and on-time status, stays in the ledger.")
+    correct.add_argument("--assignment", type=_assignment_id, metavar="ID",
+                         help="the assignment's id (or name it by --plan, --task, --unit)")
+    correct.add_argument("--plan", help="document number or part of the title")
+    correct.add_argument("--task", help="task number as printed")
+    correct.add_argument("--unit", help="unit name or alias")
+    correct.add_argument("--report", "--corrects", dest="report", required=True,
+                         type=_event_id, metavar="EVENT_ID",
+                         help="the report, or a correction of it, to correct")
+    correct.add_argument("--narrative", help="the new narrative (default: unchanged)")
+    correct.add_argument("--metric", "--value", dest="metric", action="append", type=_metric,
+                         metavar="NAME=NUMBER", help="set a figure (repeatable)")
+    correct.add_argument("--remove-metric", action="append", metavar="NAME",
+                         help="remove a figure the report has (repeatable)")
+    correct.add_argument("--reason", required=True, help="why, as the trail will show it")
+    correct.add_argument("--json", action="store_true")
+    correct.set_defaults(handler=cmd_correct)
 
     for name, (*_, summary) in CHASES.items():
         chase = commands.add_parser(name, help=summary)

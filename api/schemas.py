@@ -70,9 +70,20 @@ class ProgressReportIn(Strict):
 
 
 class CorrectionIn(Strict):
-    corrects = fields.UUID(required=True)
-    narrative = text(20_000)
-    metrics = ProgressReportIn._declared_fields["metrics"]
+    """What a correction changes: the narrative, named figures, or both. Figures not
+    named keep their values; ``null`` for a figure removes it."""
+
+    corrects = fields.UUID(required=True, metadata={
+        "description": "the report, or a correction of it (the chain leads to the report)"})
+    narrative = text(20_000, required=False, load_default=None, allow_none=True, metadata={
+        "description": "the new narrative; left out or null: unchanged"})
+    metrics = fields.Dict(keys=fields.Str(validate=[validate.Length(min=1, max=100),
+                                                     _no_controls]),
+                          values=StrictNumber(allow_none=True,
+                                              metadata={"type": "number", "nullable": True}),
+                          load_default=dict, validate=validate.Length(max=100),
+                          metadata={"description": "figures that change: a number sets one, "
+                                    "null removes it", "example": {"创业培训": 8100}})
     reason = text(2_000)
 
 
@@ -307,3 +318,74 @@ class HealthOut(ma.Schema):
     database = fields.Str()
     position = fields.Int()
     warnings = fields.List(fields.Str())
+
+
+class AsOfQuery(Strict):
+    as_of = IsoDate(load_default=None)
+    position = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_POSITION))
+
+
+def _figures(*, nullable: bool = False, **kw: Any) -> fields.Dict:
+    return fields.Dict(keys=fields.Str(), values=fields.Raw(
+        allow_none=nullable, metadata={"type": "number", "nullable": nullable}), **kw)
+
+
+class ReportValuesOut(ma.Schema):
+    narrative = fields.Str(required=True)
+    metrics = _figures(required=True)
+
+
+class CorrectionOut(ma.Schema):
+    correction_id = fields.Str(required=True)
+    corrects = fields.Str(required=True, metadata={
+        "description": "the event it set out to correct: the report or an earlier correction"})
+    position = fields.Int(required=True)
+    business_date = fields.Str(required=True)
+    recorded_at = fields.Str(required=True)
+    actor = fields.Str(required=True)
+    actor_role = fields.Str(required=True)
+    reason = fields.Str(required=True)
+    narrative = fields.Str(required=True, allow_none=True,
+                           metadata={"description": "the new narrative; null: unchanged"})
+    metrics = _figures(nullable=True, required=True, metadata={
+        "description": "the figures it named: a number set, null removed"})
+    replaces_metrics = fields.Bool(required=True, metadata={
+        "description": "recorded before corrections named their changes: it replaced the "
+        "narrative and every figure (figures it did not list were removed)"})
+    resulting_metrics = _figures(required=True, metadata={
+        "description": "every figure of the report after this correction"})
+
+
+class ReportStatusOut(ma.Schema):
+    rule = fields.Str(required=True)
+    due_on = fields.Str(required=True)
+    effective_due_on = fields.Str(required=True)
+    status = fields.Str(required=True, metadata={"description": "submitted_on_time or "
+                                                 "submitted_late, by the report's own date"})
+    working_days_late = fields.Int(required=True)
+
+
+class AssignmentReportOut(ma.Schema):
+    report_id = fields.Str(required=True)
+    period = fields.Str(required=True)
+    business_date = fields.Str(required=True)
+    recorded_at = fields.Str(required=True)
+    actor = fields.Str(required=True)
+    position = fields.Int(required=True)
+    original = fields.Nested(ReportValuesOut, required=True)
+    corrections = fields.List(fields.Nested(CorrectionOut), required=True)
+    current = fields.Nested(ReportValuesOut, required=True)
+    on_time = fields.Bool(required=True, allow_none=True, metadata={
+        "description": "the report's business date against its period's due date(s); "
+        "corrections never move it. null: no report was owed for the period"})
+    obligations = fields.List(fields.Nested(ReportStatusOut), required=True)
+
+
+class AssignmentReportsOut(ma.Schema):
+    assignment_id = fields.Str(required=True)
+    unit_id = fields.Str(required=True)
+    unit_name = fields.Str(required=True)
+    task_number = fields.Str(required=True)
+    as_of = fields.Str(required=True)
+    position = fields.Int(required=True)
+    reports = fields.List(fields.Nested(AssignmentReportOut), required=True)

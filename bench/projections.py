@@ -383,8 +383,11 @@ def generate(events: int, seed: int = 20260301) -> tuple[list[Any], History]:
                     actor="liaison:bench",
                     actor_role="liaison",
                     corrects=ids.event_id(stream, report[4]),
+                    report=ids.event_id(stream, report[4]),
                     narrative=NARRATIVES[0].format(n=n, m=n * 36, k=n % 9 + 1),
-                    metrics={"培训人次": n * 36, "新增就业见习岗位": n % 9 + 1},
+                    metrics={"培训人次": n * 36},  # names what changes; the rest stays
+                    replaces_metrics=False,
+                    resulting_metrics={"培训人次": n * 36, "新增就业见习岗位": n % 9 + 1},
                     reason="更正培训人次统计口径",
                 )
             )

@@ -579,10 +579,13 @@ class Ledger(Application[UUID]):
         act: Act,
         assignment_id: UUID,
         corrects: UUID,
-        narrative: str,
+        narrative: str | None,
         metrics: dict[str, Any] | None,
         reason: str,
     ) -> Receipt:
+        """Correct a report (or a correction of one): ``narrative`` None keeps the
+        wording; in ``metrics`` a number sets a figure, None removes it, and figures
+        not named keep their values."""
         return self._on_assignment(
             act,
             assignment_id,

@@ -21,11 +21,19 @@ from ledger.errors import (
     IdempotencyConflict,
     InvalidBusinessDate,
     InvalidInput,
+    InvalidValue,
     UnknownEvent,
 )
 from ledger.ids import event_id
 from ledger.periods import Period
-from ledger.validation import MAX_SHORT_TEXT, clean_metrics, clean_narrative, clean_text
+from ledger.validation import (
+    MAX_METRIC_NAME,
+    MAX_METRICS,
+    MAX_SHORT_TEXT,
+    clean_metrics,
+    clean_narrative,
+    clean_text,
+)
 
 ROLES = ("lead", "co")
 NOT_STARTED, IN_PROGRESS, COMPLETED, WITHDRAWN = (
@@ -74,6 +82,8 @@ class Assignment(Aggregate):
             a.reports = {}
             a.report_keys = {}
             a.corrections = {}
+            a.correction_of = {}
+            a.report_values = {}
             a.escalations = {}
             a.extensions = {}
             a.chased = {}
@@ -108,22 +118,53 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.reports[self.originator_version] = self.period
+            a.report_values[self.originator_version] = (
+                narrative_digest(self.narrative), dict(self.metrics), self.simulated
+            )
             if self.idempotency_key:
                 a.report_keys[self.idempotency_key] = (self.originator_version, self.content_hash)
             if a.status == NOT_STARTED:
                 a.status = IN_PROGRESS
 
     class ProgressCorrected(Event):
-        """Replaces what a report said; the original stays in the ledger."""
+        """Changes what a report says; the report and earlier corrections stay.
+
+        ``corrects`` names the event the clerk set out to correct: the report or one of
+        its corrections; ``report`` is the report that chain leads back to, whose
+        values change (its period, business date and on-time status do not).
+        ``narrative`` is the new wording, None for unchanged; ``metrics`` names the
+        figures that change, a number sets one and None removes it, figures not named
+        keep their values. ``resulting_metrics`` is every figure the report has after
+        the correction. Corrections recorded before class version 2 replaced the
+        narrative and all the figures: they read with ``replaces_metrics`` True,
+        ``metrics`` the whole new set, and ``report`` the event they corrected (then
+        always a report).
+        """
+
+        class_version = 2
 
         corrects: UUID
-        narrative: str
+        report: UUID
+        narrative: str | None
         metrics: dict[str, Any]
+        replaces_metrics: bool
+        resulting_metrics: dict[str, Any]
         reason: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["report"] = state["corrects"]
+            state["replaces_metrics"] = True
+            state["resulting_metrics"] = dict(state["metrics"])
+
         def apply(self, a: Assignment) -> None:
-            corrected = a.version_of(self.corrects)
-            a.corrections.setdefault(corrected, []).append(self.originator_version)
+            report = a.version_of(self.report)
+            a.corrections.setdefault(report, []).append(self.originator_version)
+            a.correction_of[self.originator_version] = report
+            wording, _, simulated = a.report_values.get(report, ("", {}, self.simulated))
+            if self.narrative is not None:
+                wording = narrative_digest(self.narrative)
+            a.report_values[report] = (wording, dict(self.resulting_metrics), simulated)
 
     class _Chase(Event):
         """A reminder, urge or escalation: what is owed, why, and what rule fired.
@@ -251,6 +292,10 @@ class Assignment(Aggregate):
     reports: dict[int, str]  # report version -> period
     report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, content hash)
     corrections: dict[int, list[int]]  # report version -> correction versions
+    correction_of: dict[int, int]  # correction version -> the report it changed
+    # report version -> (digest of its narrative, its figures, simulated), as corrected
+    # so far; the figures dict is replaced, never changed in place
+    report_values: dict[int, tuple[str, dict[str, Any], bool]]
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
     chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
     chases: dict[int, str]  # every chase's version -> its key, as in ``chased``
@@ -269,7 +314,7 @@ class Assignment(Aggregate):
         state = dict(self.__dict__)
         for name in (
             "reports", "report_keys", "escalations", "extensions", "chased", "chases",
-            "acknowledgements",
+            "acknowledgements", "correction_of", "report_values",
         ):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
@@ -392,24 +437,72 @@ class Assignment(Aggregate):
         self,
         act: Act,
         corrects: UUID,
-        narrative: str,
+        narrative: str | None,
         metrics: dict[str, Any] | None,
         reason: str,
     ) -> UUID:
-        if self.version_of(corrects) not in self.reports:
+        """Correct a report, or a correction of one: only what is named changes.
+
+        ``narrative`` None keeps the wording; in ``metrics`` a number sets a figure and
+        None removes it; figures not named keep their values. A correction must change
+        something, and a removed figure must be there to remove.
+        """
+        named = self.version_of(corrects)
+        report = named if named in self.reports else self.correction_of.get(named or 0)
+        if report is None:
             raise UnknownEvent(
-                f"event {corrects} is not a progress report of {self.unit_name} "
-                f"on task {self.task_number}",
+                f"event {corrects} is neither a progress report of {self.unit_name} on "
+                f"task {self.task_number} nor a correction of one",
                 field="corrects",
             )
         if self.status == WITHDRAWN:
             self._require_open("correct a report")
+        wording, figures, rehearsed = self.report_values[report]
+        if rehearsed != act.simulated:
+            raise ActionNotAllowed(
+                "a rehearsal's report can only be corrected in a rehearsal"
+                if rehearsed
+                else "a simulated act cannot correct a real report",
+                field="corrects",
+            )
+        new_narrative = None if narrative is None else clean_narrative(narrative)
+        changes = _figure_changes(metrics)
+        if new_narrative is None and not changes:
+            raise InvalidInput(
+                "a correction must change the narrative or at least one figure",
+                field="narrative",
+            )
+        removed = {name for name, value in changes.items() if value is None}
+        missing = sorted(removed - figures.keys())
+        if missing:
+            raise InvalidValue(
+                f"the report has no figure {missing[0]!r} to remove "
+                f"(it has {', '.join(map(repr, figures)) or 'none'})",
+                field="metrics",
+            )
+        resulting = {name: value for name, value in figures.items() if name not in removed}
+        resulting.update({name: value for name, value in changes.items() if value is not None})
+        if len(resulting) > MAX_METRICS:
+            raise InvalidValue(
+                f"a report has at most {MAX_METRICS} figures; this correction leaves "
+                f"{len(resulting)}",
+                field="metrics",
+            )
+        same_wording = new_narrative is None or narrative_digest(new_narrative) == wording
+        if same_wording and _same_figures(resulting, figures):
+            raise InvalidInput(
+                "this correction changes nothing: the report already says that",
+                field="narrative" if new_narrative is not None else "metrics",
+            )
         return self._emit(
             self.ProgressCorrected,
             act,
             corrects=corrects,
-            narrative=clean_narrative(narrative),
-            metrics=clean_metrics(metrics),
+            report=self.event_id_at(report),
+            narrative=new_narrative,
+            metrics=changes,
+            replaces_metrics=False,
+            resulting_metrics=resulting,
             reason=clean_text(reason, "reason"),
         )
 
@@ -628,6 +721,41 @@ class Assignment(Aggregate):
                 f"{self.unit_name} is already withdrawn from task {self.task_number}"
             )
         return self._emit(self.Withdrawn, act, reason=clean_text(reason, "reason"))
+
+
+def _figure_changes(metrics: Any) -> dict[str, int | float | None]:
+    """A correction's named figures, cleaned: numbers through ``clean_metrics`` (the
+    same checks as a report's), None (remove) kept; a name may appear once."""
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, dict):
+        raise InvalidValue("metric values must be a mapping of name to number", field="metrics")
+    if len(metrics) > MAX_METRICS:
+        raise InvalidValue(f"at most {MAX_METRICS} figures per correction", field="metrics")
+    numbers = clean_metrics({name: value for name, value in metrics.items() if value is not None})
+    changes: dict[str, int | float | None] = {}
+    for name, value in metrics.items():  # in the clerk's order
+        key = clean_text(name, "metric name", limit=MAX_METRIC_NAME)
+        if key in changes:
+            both = (value is None) != (changes[key] is None)
+            raise InvalidValue(
+                f"figure {key!r} is both set and removed in this correction"
+                if both
+                else f"figure {key!r} is named twice in this correction",
+                field="metrics",
+            )
+        changes[key] = None if value is None else numbers[key]
+    return changes
+
+
+def _same_figures(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    """Figures compared by value, 8000 and 8000.0 alike."""
+    return left.keys() == right.keys() and all(left[k] == right[k] for k in left)
+
+
+def narrative_digest(narrative: str) -> str:
+    """Enough of a narrative to tell whether a correction changes it."""
+    return hashlib.sha256(narrative.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def chase_key(kind: str, event: Any) -> str:

@@ -584,14 +584,38 @@ class Projector:
             )
         elif isinstance(e, Assignment.ProgressCorrected):
             correction = str(ids.event_id(e.originator_id, e.originator_version))
+            # the report's row holds its current values; the first correction keeps
+            # what it said first (right-hand sides read the row as it was)
             batch.add(
-                "UPDATE {s}rm_reports SET narrative = ?, metrics = ?, corrected_by = ?, "
+                "UPDATE {s}rm_reports SET original_narrative = COALESCE(original_narrative, "
+                "narrative), original_metrics = COALESCE(original_metrics, metrics), "
+                "narrative = COALESCE(?, narrative), metrics = ?, corrected_by = ?, "
                 "corrected_position = ? WHERE report_id = ?",
                 e.narrative,
-                _j(e.metrics),
+                _j(e.resulting_metrics),
                 correction,
                 at,
+                str(e.report),
+            )
+            batch.add(
+                "INSERT INTO {s}rm_corrections (correction_id, report_id, assignment_id, "
+                "corrects, narrative, metrics, replaces_metrics, resulting_metrics, reason, "
+                "actor, actor_role, business_date, recorded_at, position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                correction,
+                str(e.report),
+                sid,
                 str(e.corrects),
+                e.narrative,
+                _j(e.metrics),
+                1 if e.replaces_metrics else 0,
+                _j(e.resulting_metrics),
+                e.reason,
+                e.actor,
+                e.actor_role,
+                day,
+                e.timestamp.isoformat(),
+                at,
             )
             batch.add(
                 "UPDATE {s}rm_assignments SET corrections = corrections + 1, position = ? "
@@ -839,7 +863,12 @@ def summarise(event: Any) -> str:
     if isinstance(event, Assignment.ProgressReported):
         return f"progress for {event.period}: {_clip(event.narrative)}"
     if isinstance(event, Assignment.ProgressCorrected):
-        return f"correction ({event.reason}): {_clip(event.narrative)}"
+        if event.replaces_metrics:  # recorded before corrections named their changes
+            return f"correction ({event.reason}): {_clip(event.narrative)}"
+        changes = [] if event.narrative is None else [_clip(event.narrative, 60)]
+        changes += [f"{name} removed" if value is None else f"{name}={value}"
+                    for name, value in event.metrics.items()]
+        return _clip(f"correction ({event.reason}): {'; '.join(changes)}", 160)
     if isinstance(
         event,
         Assignment.ReminderIssued

@@ -514,18 +514,156 @@ def audit_trail(
         [*params, limit],
     )
     report_ids = [r["event_id"] for r in rows if r["type"] == "ProgressReported"]
-    corrections: dict[str, list[dict]] = defaultdict(list)
-    for chunk in _chunks(report_ids, 400):
-        marks = ", ".join("?" for _ in chunk)
-        for row in store.query(
-            f"SELECT corrects, event_id, position, actor, summary FROM {{s}}rm_audit "
-            f"WHERE corrects IN ({marks}) ORDER BY position",
-            chunk,
-        ):
-            corrections[row.pop("corrects")].append(row)
+    chains = _correction_chains(store, report_ids)
+    reports_of = _reports_corrected(
+        store, {r["event_id"]: r["corrects"] for r in rows if r["type"] == "ProgressCorrected"}
+    )
     for row in rows:
         row["data"] = json.loads(row["data"])
         row["simulated"] = bool(row["simulated"])
         if row["type"] == "ProgressReported":
-            row["corrected_by"] = corrections.get(row["event_id"], [])
+            row["corrected_by"] = chains.get(row["event_id"], [])
+        elif row["type"] == "ProgressCorrected":
+            row["report"] = reports_of.get(row["event_id"])
     return rows
+
+
+def _correction_chains(store: ReadStore, report_ids: list[str]) -> dict[str, list[dict]]:
+    """Each report's corrections, corrections of corrections included, in ledger order;
+    each names the event it ``corrects`` (the report or an earlier correction)."""
+    chains: dict[str, list[dict]] = defaultdict(list)
+    root = {report: report for report in report_ids}
+    frontier = list(report_ids)
+    while frontier:  # one round per link of the longest chain
+        found = []
+        for chunk in _chunks(frontier, 400):
+            marks = ", ".join("?" for _ in chunk)
+            found += store.query(
+                f"SELECT corrects, event_id, position, actor, summary FROM {{s}}rm_audit "
+                f"WHERE corrects IN ({marks})",
+                chunk,
+            )
+        for row in found:
+            root[row["event_id"]] = root[row["corrects"]]
+            chains[root[row["event_id"]]].append(row)
+        frontier = [row["event_id"] for row in found]
+    for chain in chains.values():
+        chain.sort(key=lambda row: row["position"])
+    return chains
+
+
+def _reports_corrected(store: ReadStore, corrects: dict[str, str]) -> dict[str, str]:
+    """For corrections (id -> the event each corrects), the report each chain leads to."""
+    reports: dict[str, str] = {}
+    pending = dict(corrects)  # correction -> the event to look at next
+    while pending:
+        targets = sorted(set(pending.values()))
+        kinds: dict[str, dict] = {}
+        for chunk in _chunks(targets, 400):
+            marks = ", ".join("?" for _ in chunk)
+            for row in store.query(
+                f"SELECT event_id, type, corrects FROM {{s}}rm_audit WHERE event_id IN ({marks})",
+                chunk,
+            ):
+                kinds[row["event_id"]] = row
+        following = {}
+        for correction, target in pending.items():
+            row = kinds.get(target)
+            if row is None:
+                continue  # not projected (e.g. beyond a snapshot): unknown
+            if row["type"] == "ProgressReported":
+                reports[correction] = target
+            elif row["corrects"]:
+                following[correction] = row["corrects"]
+        pending = following
+    return reports
+
+
+# ---- an assignment's reports and their corrections ----------------------------------------
+def assignment_reports(
+    view: View, calendar: WorkingDayCalendar, assignment_id: str
+) -> list[dict[str, Any]]:
+    """Every report of the assignment in ledger order: what it said first, each
+    correction with what it changed, what it says now, and whether it was on time.
+
+    On time is the report's own: its business date against the due date (an approved
+    extension applied) of each obligation of its period; corrections never move it.
+    ``on_time`` is None for a period the assignment owes no report for.
+    """
+    store = view.store
+    reports = store.query(
+        "SELECT report_id, period, business_date, recorded_at, actor, position, narrative, "
+        "metrics, original_narrative, original_metrics FROM {s}rm_reports "
+        "WHERE assignment_id = ? ORDER BY position",
+        [assignment_id],
+    )
+    corrections: dict[str, list[dict]] = defaultdict(list)
+    for row in store.query(
+        "SELECT correction_id, report_id, corrects, position, business_date, recorded_at, "
+        "actor, actor_role, reason, narrative, metrics, replaces_metrics, resulting_metrics "
+        "FROM {s}rm_corrections WHERE assignment_id = ? ORDER BY position",
+        [assignment_id],
+    ):
+        corrections[row.pop("report_id")].append(
+            {
+                **row,
+                "metrics": json.loads(row["metrics"]),
+                "replaces_metrics": bool(row["replaces_metrics"]),
+                "resulting_metrics": json.loads(row["resulting_metrics"]),
+            }
+        )
+    owed: dict[str, list[dict]] = defaultdict(list)
+    for row in store.query(
+        "SELECT rule, period, due_on, extended_to FROM {s}rm_obligations "
+        "WHERE assignment_id = ? AND void_position IS NULL ORDER BY rule",
+        [assignment_id],
+    ):
+        owed[row["period"]].append(row)
+    listed = []
+    for report in reports:
+        submitted = date.fromisoformat(report["business_date"])
+        statuses = []
+        for obligation in owed.get(report["period"], []):
+            status = evaluate_obligation(
+                date.fromisoformat(obligation["due_on"]),
+                max(view.as_of, submitted),
+                calendar,
+                submitted_on=submitted,
+                extended_to=_day(obligation["extended_to"]),
+            )
+            statuses.append(
+                {
+                    "rule": obligation["rule"],
+                    "due_on": obligation["due_on"],
+                    "effective_due_on": status.due_on.isoformat(),
+                    "status": status.status,
+                    "working_days_late": status.days_late,
+                }
+            )
+        current = {"narrative": report["narrative"], "metrics": json.loads(report["metrics"])}
+        original = current
+        if report["original_narrative"] is not None:
+            original = {
+                "narrative": report["original_narrative"],
+                "metrics": json.loads(report["original_metrics"]),
+            }
+        listed.append(
+            {
+                "report_id": report["report_id"],
+                "period": report["period"],
+                "business_date": report["business_date"],
+                "recorded_at": report["recorded_at"],
+                "actor": report["actor"],
+                "position": report["position"],
+                "original": original,
+                "corrections": corrections.get(report["report_id"], []),
+                "current": current,
+                "on_time": (
+                    all(s["status"] == "submitted_on_time" for s in statuses)
+                    if statuses
+                    else None
+                ),
+                "obligations": statuses,
+            }
+        )
+    return listed

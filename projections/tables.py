@@ -100,7 +100,20 @@ PROJECTIONS: dict[str, list[tuple[str, str]]] = {
             task_id TEXT NOT NULL, unit_id TEXT NOT NULL, period TEXT NOT NULL,
             business_date TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL,
             narrative TEXT NOT NULL, metrics TEXT NOT NULL, position BIGINT NOT NULL,
-            corrected_by TEXT, corrected_position BIGINT)""",
+            corrected_by TEXT, corrected_position BIGINT, original_narrative TEXT,
+            original_metrics TEXT)""",
+        ),
+        # every correction of a report, in order: what it named (narrative NULL:
+        # unchanged; metrics: the figures it set, null for removed) and what it corrected
+        (
+            "rm_corrections",
+            """CREATE TABLE IF NOT EXISTS {s}rm_corrections (
+            correction_id TEXT PRIMARY KEY, report_id TEXT NOT NULL,
+            assignment_id TEXT NOT NULL, corrects TEXT NOT NULL, narrative TEXT,
+            metrics TEXT NOT NULL, replaces_metrics INTEGER NOT NULL,
+            resulting_metrics TEXT NOT NULL, reason TEXT NOT NULL, actor TEXT NOT NULL,
+            actor_role TEXT NOT NULL, business_date TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            position BIGINT NOT NULL)""",
         ),
         (
             "rm_obligations",
@@ -159,6 +172,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_assignments_unit ON {s}rm_assignments (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_assignments_task ON {s}rm_assignments (task_id)",
     "CREATE INDEX IF NOT EXISTS rm_reports_assignment ON {s}rm_reports (assignment_id, period)",
+    "CREATE INDEX IF NOT EXISTS rm_corrections_assignment ON {s}rm_corrections "
+    "(assignment_id, position)",
     # the everyday overdue question only looks at obligations nobody has reported yet
     "CREATE INDEX IF NOT EXISTS rm_obligations_open ON {s}rm_obligations (due_on) "
     "WHERE first_report_position IS NULL",

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -719,3 +720,79 @@ def test_simulated_days_may_lie_ahead(sqlite_config: StoreConfig, tmp_path: Path
                  tmp_path, url)
     assert ticked.returncode == 0, ticked.stderr
     assert json.loads(ticked.stdout)[0]["simulated"] is True
+
+
+def test_correct_changes_only_what_it_names(store_config: StoreConfig, tmp_path: Path) -> None:
+    """taskledger correct: a narrative-only correction keeps the figures; a correction of
+    that correction sets one figure and removes another; the trail shows the chain."""
+    url = _imported(store_config, tmp_path)
+    posted = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                  "--period", "2026-Q2", "--narrative", "创业培训8000人",
+                  "--value", "创业培训=8000", "--value", "创业担保贷款=300",
+                  "--business-date", "2026-07-03", "--json"], tmp_path, url)
+    assert posted.returncode == 0, posted.stderr
+    report = json.loads(posted.stdout)
+    wording = run(["correct", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                   "--report", report["event_id"], "--narrative", "创业培训8000人（含线上）",
+                   "--reason", "补充说明"], tmp_path, url)
+    assert wording.returncode == 0, wording.stderr
+    assert "its figures now: 创业培训=8000, 创业担保贷款=300" in wording.stdout
+    first = _events(tmp_path, url)[-1]
+    assert first["type"] == "ProgressCorrected" and first["event_id"] in wording.stdout
+    again = run(["correct", "--assignment", report["assignment_id"], "--report",
+                 first["event_id"], "--metric", "创业培训=8100", "--remove-metric", "创业担保贷款",
+                 "--reason", "核对", "--json"], tmp_path, url)
+    assert again.returncode == 0, again.stderr
+    receipt = json.loads(again.stdout)
+    assert receipt["corrects"] == first["event_id"]
+    assert receipt["report_id"] == report["event_id"]
+    assert receipt["metrics"] == {"创业培训": 8100}
+    events = _events(tmp_path, url)
+    assert [e["data"] for e in events[-2:]] == [
+        {"corrects": report["event_id"], "report": report["event_id"],
+         "narrative": "创业培训8000人（含线上）", "metrics": {}, "replaces_metrics": False,
+         "resulting_metrics": {"创业培训": 8000, "创业担保贷款": 300}, "reason": "补充说明"},
+        {"corrects": first["event_id"], "report": report["event_id"], "narrative": None,
+         "metrics": {"创业培训": 8100, "创业担保贷款": None}, "replaces_metrics": False,
+         "resulting_metrics": {"创业培训": 8100}, "reason": "核对"},
+    ]
+    assert events[-1]["actor_role"] == "office"
+    trail = run(["events", "--task", "（十一）", "--unit", HR_ALIAS], tmp_path, url)
+    assert "创业担保贷款 removed" in trail.stdout.splitlines()[-1]
+    assert first["event_id"][:8] in trail.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "must change the narrative or at least one figure"),
+        (["--narrative", "创业培训8000人"], "changes nothing"),
+        (["--remove-metric", "没有这项"], "no figure '没有这项' to remove"),
+        (["--metric", "创业培训=8100", "--remove-metric", "创业培训"], "named twice"),
+        (["--metric", "创业培训=很多"], "is not a number"),
+        (["--metric", "创业培训=1e999"], "finite"),
+        (["--narrative", "x", "--assignment", "not-an-id"], "is not an assignment id"),
+        (["--narrative", "x", "--assignment", "00000000-0000-0000-0000-000000000000"],
+         "name the assignment by --assignment or by --plan"),
+    ],
+)
+def test_correct_mistakes_are_one_line_exit_2_and_write_nothing(
+    sqlite_config: StoreConfig, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    url = _imported(sqlite_config, tmp_path)
+    posted = run(["progress", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                  "--period", "2026-Q2", "--narrative", "创业培训8000人",
+                  "--value", "创业培训=8000", "--json"], tmp_path, url)
+    assert posted.returncode == 0, posted.stderr
+    report = json.loads(posted.stdout)["event_id"]
+    before = len(_events(tmp_path, url))
+    result = run(["correct", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                  "--report", report, "--reason", "核对", *extra], tmp_path, url)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(_events(tmp_path, url)) == before
+    unknown = run(["correct", "--plan", "稳岗扩容", "--task", "（十一）", "--unit", HR_ALIAS,
+                   "--report", str(uuid4()), "--narrative", "x", "--reason", "r"], tmp_path, url)
+    assert unknown.returncode == 2 and "neither a progress report" in unknown.stderr
+    assert len(_events(tmp_path, url)) == before

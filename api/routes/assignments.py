@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -12,7 +13,9 @@ from api.auth import require_unit, requires, services
 from api.routes.common import act, assignment_row, check_assignment, receipt_body, with_position
 from api.schemas import (
     AcknowledgeIn,
+    AsOfQuery,
     AssignmentOut,
+    AssignmentReportsOut,
     ChaseAcknowledgeIn,
     ChaseIn,
     CorrectionIn,
@@ -93,7 +96,9 @@ class Corrections(MethodView):
     @blp.arguments(CorrectionIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
-        """Correct an earlier report; the original stays in the ledger."""
+        """Correct a report, or a correction of one: the narrative and/or named figures
+        (``null`` removes a figure; figures not named keep their values). The report and
+        earlier corrections stay in the ledger; the report's on-time status does not move."""
         check_assignment(assignment_id)
         receipt = services().ledger.correct_progress(
             act(),
@@ -243,3 +248,27 @@ def _lifecycle(kind: str) -> type[MethodView]:
 
 for _kind in ("complete", "reopen", "withdraw"):
     blp.route(f"/assignments/<uuid:assignment_id>/{_kind}", endpoint=_kind)(_lifecycle(_kind))
+
+
+@blp.route("/assignments/<uuid:assignment_id>/reports", endpoint="report_list")
+class AssignmentReports(MethodView):
+    @requires("office", "auditor", "liaison")
+    @blp.arguments(AsOfQuery, location="query", unknown=ma.RAISE)
+    @blp.response(200, AssignmentReportsOut)
+    def get(self, query: dict[str, Any], assignment_id: UUID) -> Any:
+        """The assignment's reports in ledger order: what each said first, each correction
+        with what it changed, what it says now, and whether it was on time."""
+        row = assignment_row(assignment_id)
+        calendar = services().calendar
+        with open_view(services().ledger, services().store, calendar,
+                       as_of=query["as_of"], position=query["position"]) as view:
+            listed = queries.assignment_reports(view, calendar, row["assignment_id"])
+        return {
+            "assignment_id": row["assignment_id"],
+            "unit_id": row["unit_id"],
+            "unit_name": row["unit_name"],
+            "task_number": row["task_number"],
+            "as_of": view.as_of.isoformat(),
+            "position": view.position,
+            "reports": listed,
+        }

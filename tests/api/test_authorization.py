@@ -39,6 +39,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str | None, int]]] = [
      {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
     ("one assignment", "GET", "/assignments/{assignment}", None,
      {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
+    ("assignment reports", "GET", "/assignments/{assignment}/reports", None,
+     {"office": 200, "auditor": 200, "liaison": 200, "other_liaison": 403, "platform": 403}),
     ("post report", "POST", "/assignments/{assignment}/reports", REPORT,
      {"office": 201, "auditor": 403, "liaison": 201, "other_liaison": 403, "platform": 403}),
     ("correct report", "POST", "/assignments/{assignment}/corrections",

@@ -321,3 +321,100 @@ def test_plan_uploads_share_the_import_plan_limit(api: Seeded) -> None:
                                headers=headers)
     assert at_limit.status_code == 422 and "no numbered tasks" in at_limit.json["detail"]
     assert position(api) == before
+
+
+def test_corrections_name_what_they_change_and_the_reports_list_shows_them(
+    api: Seeded,
+) -> None:
+    """Narrative only keeps the figures; null removes one; a correction of a correction;
+    the assignment's reports list the chain, the values before and after, on time kept."""
+    path = "/assignments/{assignment}/corrections"
+    wording = post(api, path, {"corrects": api.ids["report"],
+                               "narrative": "创业培训8000人（含线上）", "reason": "补充说明"},
+                   "liaison")
+    assert wording.status_code == 201, wording.json
+    figures = post(api, path, {"corrects": wording.json["event_id"],
+                               "metrics": {"创业培训": 8100, "创业担保贷款": 5000},
+                               "reason": "核对"}, "liaison")
+    assert figures.status_code == 201, figures.json
+    removal = post(api, path, {"corrects": figures.json["event_id"], "narrative": None,
+                               "metrics": {"创业担保贷款": None}, "reason": "贷款另报"})
+    assert removal.status_code == 201, removal.json
+
+    listed = get(api, "/assignments/{assignment}/reports", "liaison")
+    assert listed.status_code == 200, listed.json
+    body = listed.json
+    assert (body["assignment_id"], body["unit_name"]) == (api.ids["assignment"],
+                                                          "自治区人力资源社会保障厅")
+    (report,) = body["reports"]
+    assert report["report_id"] == api.ids["report"] and report["period"] == "2026-Q2"
+    assert report["original"] == {"narrative": "创业培训8000人", "metrics": {"创业培训": 8000}}
+    assert report["current"] == {"narrative": "创业培训8000人（含线上）",
+                                 "metrics": {"创业培训": 8100}}
+    chain = report["corrections"]
+    assert [c["correction_id"] for c in chain] == [
+        wording.json["event_id"], figures.json["event_id"], removal.json["event_id"]]
+    assert [c["corrects"] for c in chain] == [
+        api.ids["report"], wording.json["event_id"], figures.json["event_id"]]
+    assert [(c["narrative"], c["metrics"], c["actor_role"]) for c in chain] == [
+        ("创业培训8000人（含线上）", {}, "liaison"),
+        (None, {"创业培训": 8100, "创业担保贷款": 5000}, "liaison"),
+        (None, {"创业担保贷款": None}, "office"),
+    ]
+    # the report was late (2026-07-20 for 2026-07-07) and stays exactly as late
+    assert report["on_time"] is False
+    assert report["obligations"] == [{
+        "rule": "implementation-report-quarterly", "due_on": "2026-07-07",
+        "effective_due_on": "2026-07-07", "status": "submitted_late", "working_days_late": 9}]
+    assert get(api, "/assignments/{assignment}/reports", "auditor").json == body
+    trail = get(api, "/audit?task=（十一）&plan=稳岗扩容&limit=1000").json["items"]
+    original = next(r for r in trail if r["event_id"] == api.ids["report"])
+    assert [c["corrects"] for c in original["corrected_by"]] == [c["corrects"] for c in chain]
+
+
+def test_corrections_a_clerk_could_not_have_meant_are_refused(api: Seeded) -> None:
+    path = "/assignments/{assignment}/corrections"
+    cases = [
+        ({"corrects": "{report}", "reason": "什么也没改"}, 422, "narrative"),
+        ({"corrects": "{report}", "narrative": "创业培训8000人", "reason": "原样"}, 422,
+         "narrative"),
+        ({"corrects": "{report}", "metrics": {"创业培训": 8000.0}, "reason": "同值"}, 422,
+         "metrics"),
+        ({"corrects": "{report}", "metrics": {"没有这项": None}, "reason": "删"}, 422,
+         "metrics"),
+        ({"corrects": "{report}", "metrics": {"创业培训": "8100"}, "reason": "r"}, 422,
+         "metrics"),
+        ({"corrects": "{report}", "narrative": "x", "reason": "r", "surprise": 1}, 422,
+         "surprise"),
+        ({"corrects": "{report}", "narrative": "x"}, 422, "reason"),
+        ({"corrects": "{escalation}", "narrative": "x", "reason": "r"}, 404, None),
+    ]
+    before = position(api)
+    for body, status, field in cases:
+        filled = {k: api.ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v
+                  for k, v in body.items()}
+        response = post(api, path, filled)
+        assert response.status_code == status, (body, response.json)
+        assert response.mimetype == "application/problem+json"
+        if field:
+            assert field in (response.json.get("errors") or {}), (body, response.json)
+    other = post(api, path, {"corrects": api.ids["report"], "narrative": "别人的",
+                             "reason": "r"}, "other_liaison")
+    assert other.status_code == 403
+    assert position(api) == before  # nothing written
+
+
+def test_a_liaison_lists_only_its_own_units_reports(api: Seeded) -> None:
+    mine = get(api, "/assignments/{assignment}/reports", "liaison")
+    assert mine.status_code == 200 and len(mine.json["reports"]) == 1
+    theirs = get(api, "/assignments/{assignment}/reports", "other_liaison")
+    assert theirs.status_code == 403 and theirs.mimetype == "application/problem+json"
+    assert "创业" not in theirs.get_data(as_text=True)
+    assert get(api, "/assignments/{assignment}/reports", "platform").status_code == 403
+    assert get(api, f"/assignments/{uuid.uuid4()}/reports").status_code == 404
+    none_yet = get(api, "/assignments/{to_complete}/reports").json
+    assert none_yet["reports"] == [] and none_yet["task_number"] == "（十四）"
+    assert get(api, "/assignments/{assignment}/reports?as_of=20260720").status_code == 422
+    assert get(api, "/assignments/{assignment}/reports?unit=x").status_code == 422
+    earlier = get(api, "/assignments/{assignment}/reports?position=1").json
+    assert earlier["position"] == 1 and earlier["reports"] == []

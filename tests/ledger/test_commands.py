@@ -151,9 +151,10 @@ def test_correction_names_the_report_and_keeps_it(ledger: Ledger) -> None:
     assert state.corrections == {2: [3]}
     with pytest.raises(UnknownEvent):
         ledger.correct_progress(world.liaison(EDU), assignment, uuid4(), "x", {}, "y")
-    # correcting with another event's id (not a report) is refused too
+    # an event of the assignment that is neither a report nor a correction is refused
+    # too (here its Assigned event); a correction may itself be corrected (test_corrections)
     with pytest.raises(UnknownEvent):
-        ledger.correct_progress(world.liaison(EDU), assignment, fix.event_id, "x", {}, "y")
+        ledger.correct_progress(world.liaison(EDU), assignment, state.event_id_at(1), "x", {}, "y")
 
 
 def test_reminder_urge_escalation_and_acknowledgement(ledger: Ledger) -> None:

@@ -91,10 +91,13 @@ def apply(ledger: Ledger, world_assignments: list, step: tuple) -> str:
             a = ledger.get_assignment(target)
             ledger.assign(act, a.task_id, a.unit_id, "co")
         elif name == "correct":
-            reports = list(ledger.get_assignment(target).reports)
-            if not reports:
+            a = ledger.get_assignment(target)
+            if not a.reports:
                 return "skip"
-            ledger.correct_progress(act, target, reports[-1], "fixed", {"培训": 1}, "typo")
+            # a partial correction of the latest report, or of its latest correction
+            fixes = a.corrections.get(max(a.reports), [])
+            chosen = a.event_id_at(max(fixes) if fixes else max(a.reports))
+            ledger.correct_progress(act, target, chosen, None, {"培训": len(fixes) + 1}, "typo")
         elif name == "extend":
             ledger.request_extension(act, target, "quarterly", "2026-Q2", date(2026, 8, 1), "r")
         elif name == "acknowledge":  # the latest chase, whatever its kind
