@@ -2,7 +2,7 @@
 
 Every POST and PUT view is decorated with :func:`idempotent` (just under ``requires``).
 A request that carries the header (1–200 printable characters) is scoped to
-(caller's token id, endpoint, resource: the path with its ids), so two tokens, two
+(caller's token id, endpoint, resource: the ids in its path), so two tokens, two
 endpoints or two assignments never share a key. Then:
 
 - the first request claims the key (a row in ``api_idempotency``, committed before the
@@ -141,23 +141,38 @@ class IdempotencyStore:
         claim = secrets.token_hex(12)
         wait = IN_PROGRESS_WAIT_SECONDS if wait_seconds is None else wait_seconds
         deadline = time.monotonic() + wait
+        row = self._insert_or_read(scope, request_text, claim, now)
+        compared, same = None, False
         while True:
-            row = self._insert_or_read(scope, request_text, claim, now)
+            if row is None:  # released or expired meanwhile: claim it ourselves
+                row = self._insert_or_read(scope, request_text, claim, now)
             if row["claim"] == claim and row["status"] is None:
                 return Outcome("run", claim=claim)
             if row["created_at"] < _stamp(now - timedelta(days=RETENTION_DAYS)):
                 self._delete(scope, row["claim"])  # expired, not yet purged: a new key
+                row = None
                 continue
-            if canonical(json.loads(row["request"])) != meaning:
+            if row["request"] != compared:  # the stored request, read once while polling
+                compared, same = row["request"], canonical(json.loads(row["request"])) == meaning
+            if not same:
                 return Outcome("conflict", row=row)
             if row["status"] is not None:
                 return Outcome("replay", row=row)
             if row["claimed_at"] < _stamp(now - timedelta(seconds=LEASE_SECONDS)):
                 self._take_over(scope, row["claim"], claim, now)
-                continue  # re-read: whoever won the takeover holds it now
+                row = self._read(scope)  # whoever won the takeover holds it now
+                continue
             if time.monotonic() >= deadline:
                 return Outcome("in-progress", row=row)
-            time.sleep(POLL_SECONDS)  # another request holds the key: wait for its answer
+            # Another request holds the key: wait for its answer, reading only (a write
+            # here would contend with its ledger write for SQLite's lock).
+            time.sleep(POLL_SECONDS)
+            row = self._read(scope)
+
+    def _read(self, scope: Scope) -> dict[str, Any] | None:
+        rows = self.store.query(f"SELECT * FROM {{s}}api_idempotency WHERE {_WHERE}",
+                                scope.params)
+        return rows[0] if rows else None
 
     def _insert_or_read(self, scope: Scope, request_text: str, claim: str,
                         now: datetime) -> dict[str, Any]:
@@ -270,6 +285,11 @@ def _request_content() -> Any:
     return {"query": query, "body": body}
 
 
+def _resource() -> str:
+    """The ids in the path, as the router read them (one spelling per UUID)."""
+    return ";".join(f"{name}={value}" for name, value in sorted((request.view_args or {}).items()))
+
+
 def _replay(row: dict[str, Any]) -> Response:
     response = Response(row["response_body"], status=row["status"])
     for name, value in json.loads(row["response_headers"] or "{}").items():
@@ -299,7 +319,7 @@ def idempotent(view: Callable) -> Callable:
         svc = services()
         table: IdempotencyStore = svc.idempotency
         rule = request.url_rule.rule if request.url_rule else request.path
-        scope = Scope(principal().token_id, f"{request.method} {rule}", request.path, key)
+        scope = Scope(principal().token_id, f"{request.method} {rule}", _resource(), key)
         outcome = table.begin(scope, request_text, meaning, svc.clock.now())
         if outcome.action == "replay":
             return _replay(outcome.row)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.idempotency import HEADER, REPLAYED_HEADER, RETENTION_DAYS, Scope
+from ledger.store import StoreConfig
+from projections.db import ReadStore
 from tests.api.conftest import FINANCE, Seeded
 from tests.conftest import SEEDS
 
@@ -219,6 +222,9 @@ def test_keys_are_per_caller(api: Seeded) -> None:
 def test_a_key_on_another_endpoint_or_resource_is_independent(api: Seeded) -> None:
     before = position(api)
     remind = send(api, "POST", "/assignments/{assignment}/reminders", REMIND, key="k")
+    upper = send(api, "POST", f"/assignments/{api.ids['assignment'].upper()}/reminders",
+                 REMIND, key="k")
+    assert upper.headers.get(REPLAYED_HEADER) == "true", "one resource, however spelt"
     urge = send(api, "POST", "/assignments/{assignment}/urges", CHASE, key="k")
     elsewhere = send(api, "POST", "/assignments/{to_complete}/reminders", REMIND, key="k")
     assert [r.status_code for r in (remind, urge, elsewhere)] == [201, 201, 201]
@@ -263,11 +269,11 @@ def test_keys_are_kept_30_days_then_purged(api: Seeded) -> None:
     assert position(api) == written + 1
 
 
-def _scope(api: Seeded, path: str, key: str) -> Scope:
+def _scope(api: Seeded, key: str) -> Scope:
     svc = services(api)
     who = svc.tokens.authenticate(api.tokens["office"], svc.clock.now())
     rule = "/api/v1/assignments/<uuid:assignment_id>/reminders"
-    return Scope(who.token_id, f"POST {rule}", V1 + path.format(**api.ids), key)
+    return Scope(who.token_id, f"POST {rule}", f"assignment_id={api.ids['assignment']}", key)
 
 
 def test_a_key_still_in_progress_is_a_409_after_waiting(api: Seeded, monkeypatch) -> None:
@@ -278,7 +284,7 @@ def test_a_key_still_in_progress_is_a_409_after_waiting(api: Seeded, monkeypatch
     svc = services(api)
     path = "/assignments/{assignment}/reminders"
     content = {"query": {}, "body": REMIND}
-    held = svc.idempotency.begin(_scope(api, path, "busy"), json.dumps(content),
+    held = svc.idempotency.begin(_scope(api, "busy"), json.dumps(content),
                                  canonical(content), svc.clock.now())
     assert held.action == "run"
     before = position(api)
@@ -295,7 +301,7 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(api: Seeded) -> None:
     path = "/assignments/{assignment}/reminders"
     content = {"query": {}, "body": REMIND}
     long_ago = svc.clock.now() - timedelta(seconds=LEASE_SECONDS + 1)
-    held = svc.idempotency.begin(_scope(api, path, "orphan"), json.dumps(content),
+    held = svc.idempotency.begin(_scope(api, "orphan"), json.dumps(content),
                                  canonical(content), long_ago)
     assert held.action == "run"  # ...and its process never finished
     before = position(api)
@@ -355,3 +361,15 @@ def test_every_write_in_the_openapi_document_takes_the_key(sqlite_api: Seeded) -
         for method in {"POST", "PUT"} & set(rule.methods or ()):
             handler = getattr(view_class, method.lower())
             assert handler.__dict__.get("_idempotent"), (method, rule.rule)
+
+
+def test_db_init_creates_the_table(store_config: StoreConfig, tmp_path: Path) -> None:
+    from tests.test_cli import run, url_of
+
+    result = run(["db", "init"], tmp_path, url_of(store_config))
+    assert result.returncode == 0, result.stderr
+    store = ReadStore(store_config)  # opens, creates nothing
+    try:
+        assert store.scalar("SELECT COUNT(*) AS n FROM {s}api_idempotency") == 0
+    finally:
+        store.close()
