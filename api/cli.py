@@ -157,6 +157,9 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     from api.tokens import TokenStore
 
     TokenStore(store).create_table()
+    from api.idempotency import IdempotencyStore
+
+    IdempotencyStore(store).create_table()
     from scheduler.outbox import create_tables as create_outbox
 
     create_outbox(store)

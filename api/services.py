@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.idempotency import IdempotencyStore
 from api.tokens import TokenStore
 from ledger.application import Ledger, open_ledger
 from ledger.calendar import WorkingDayCalendar
@@ -39,6 +40,7 @@ class Services:
         self._ledger: Ledger | None = None
         self._store: ReadStore | None = None
         self._tokens: TokenStore | None = None
+        self._idempotency: IdempotencyStore | None = None
         self._projector: Projector | None = None
         self._catch_up_lock = threading.Lock()
 
@@ -75,6 +77,7 @@ class Services:
                     store = ReadStore(self.settings.store, create_tables=create)
                     if create:
                         TokenStore(store).create_table()
+                        IdempotencyStore(store).create_table()
                     self._store = store
         return self._store
 
@@ -83,6 +86,12 @@ class Services:
         if self._tokens is None:
             self._tokens = TokenStore(self.store)
         return self._tokens
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        if self._idempotency is None:
+            self._idempotency = IdempotencyStore(self.store)
+        return self._idempotency
 
     def projector(self) -> Projector:
         """One projector per process: its caches survive between requests."""

@@ -25,6 +25,7 @@ from ledger.errors import (
     UnknownEvent,
 )
 from ledger.ids import event_id
+from ledger.meaning import report_meaning
 from ledger.periods import Period
 from ledger.validation import (
     MAX_METRIC_NAME,
@@ -114,7 +115,7 @@ class Assignment(Aggregate):
         narrative: str
         metrics: dict[str, Any]
         idempotency_key: str | None
-        content_hash: str
+        content_hash: str  # of the bytes, as written; idempotency reads the content itself
 
         def apply(self, a: Assignment) -> None:
             a.reports[self.originator_version] = self.period
@@ -122,7 +123,10 @@ class Assignment(Aggregate):
                 narrative_digest(self.narrative), dict(self.metrics), self.simulated
             )
             if self.idempotency_key:
-                a.report_keys[self.idempotency_key] = (self.originator_version, self.content_hash)
+                # The meaning of the stored report, not its stored hash: a key recorded
+                # before meanings were compared keeps matching, and 8000 == 8000.0.
+                meaning = report_meaning(self.period, self.narrative, self.metrics)
+                a.report_keys[self.idempotency_key] = (self.originator_version, meaning)
             if a.status == NOT_STARTED:
                 a.status = IN_PROGRESS
 
@@ -290,7 +294,7 @@ class Assignment(Aggregate):
     # cheap to copy (the repository cache deep-copies it on every command); their
     # public ids (uuid5 of stream and version) are computed only when asked for.
     reports: dict[int, str]  # report version -> period
-    report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, content hash)
+    report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, meaning)
     corrections: dict[int, list[int]]  # report version -> correction versions
     correction_of: dict[int, int]  # correction version -> the report it changed
     # report version -> (digest of its narrative, its figures, simulated), as corrected
@@ -405,7 +409,8 @@ class Assignment(Aggregate):
         """Record a report; returns (its event id, whether it is new).
 
         The same idempotency key with the same content returns the first report's id
-        and records nothing; with other content it is a conflict.
+        and records nothing; with other content it is a conflict. "The same" is by
+        meaning (``ledger.meaning``), against what the first report stored.
         """
         narrative = clean_narrative(narrative)
         values = clean_metrics(metrics)
@@ -414,8 +419,8 @@ class Assignment(Aggregate):
             key = clean_text(idempotency_key, "idempotency key", limit=MAX_IDEMPOTENCY_KEY)
         digest = content_hash(str(period), narrative, values)
         if key is not None and key in self.report_keys:
-            earlier, earlier_digest = self.report_keys[key]
-            if earlier_digest == digest:
+            earlier, earlier_meaning = self.report_keys[key]
+            if earlier_meaning == report_meaning(str(period), narrative, values):
                 return self.event_id_at(earlier), False
             raise IdempotencyConflict(
                 f"idempotency key {key!r} was already used for a different report",

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import require_unit, requires, services
+from api.idempotency import idempotent
 from api.routes.common import act, assignment_row, check_assignment, receipt_body, with_position
 from api.schemas import (
     AcknowledgeIn,
@@ -68,6 +69,7 @@ class AssignmentOne(MethodView):
 @blp.route("/assignments/<uuid:assignment_id>/reports")
 class Reports(MethodView):
     @requires("liaison", "office")
+    @idempotent
     @blp.arguments(IdempotencyHeader, location="headers", error_status_code=400)
     @blp.arguments(ProgressReportIn)
     @blp.response(201, ReportReceiptOut)
@@ -93,6 +95,7 @@ class Reports(MethodView):
 @blp.route("/assignments/<uuid:assignment_id>/corrections")
 class Corrections(MethodView):
     @requires("liaison", "office")
+    @idempotent
     @blp.arguments(CorrectionIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
@@ -114,6 +117,7 @@ class Corrections(MethodView):
 @blp.route("/assignments/<uuid:assignment_id>/extension-requests")
 class ExtensionRequests(MethodView):
     @requires("liaison", "office")
+    @idempotent
     @blp.arguments(ExtensionRequestIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
@@ -133,6 +137,7 @@ class ExtensionRequests(MethodView):
 @blp.route("/assignments/<uuid:assignment_id>/extension-requests/<uuid:request_id>/decision")
 class ExtensionDecision(MethodView):
     @requires("office")
+    @idempotent
     @blp.arguments(ExtensionDecisionIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID, request_id: UUID) -> Any:
@@ -147,6 +152,7 @@ class ExtensionDecision(MethodView):
 def _chase(kind: str) -> type[MethodView]:
     class Chase(MethodView):
         @requires("office")
+        @idempotent
         @blp.arguments(ChaseIn)
         @blp.response(201, ReceiptOut)
         def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
@@ -184,6 +190,7 @@ for _kind in ("reminders", "urges", "escalations"):
 @blp.route("/assignments/<uuid:assignment_id>/escalations/<uuid:escalation_id>/acknowledgement")
 class Acknowledgement(MethodView):
     @requires("platform", "office")
+    @idempotent
     @blp.arguments(AcknowledgeIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], assignment_id: UUID, escalation_id: UUID) -> Any:
@@ -203,6 +210,7 @@ class Acknowledgement(MethodView):
 @blp.route("/assignments/<uuid:assignment_id>/chases/<uuid:event_id>/acknowledgement")
 class ChaseAcknowledgement(MethodView):
     @requires("liaison", "office")
+    @idempotent
     @blp.arguments(ChaseAcknowledgeIn)
     @blp.response(201, ReceiptOut)
     @blp.alt_response(200, schema=ReceiptOut, description="already acknowledged: the first "
@@ -221,6 +229,7 @@ class ChaseAcknowledgement(MethodView):
 def _lifecycle(kind: str) -> type[MethodView]:
     class Lifecycle(MethodView):
         @requires("office")
+        @idempotent
         @blp.arguments(LifecycleIn)
         @blp.response(201, ReceiptOut)
         def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import requires, services
+from api.idempotency import idempotent
 from api.routes.common import act
 from api.schemas import ImportOut, ImportQuery, PlanOut
 from ledger.importer import decode_document, parse_plan
@@ -43,6 +44,7 @@ class Plans(MethodView):
             "SELECT * FROM {s}rm_plans ORDER BY issued_on, title")]
 
     @requires("office")
+    @idempotent
     @blp.doc(requestBody={
         "required": True,
         "description": "the plan document as published (UTF-8 or GB18030 text)",

@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import principal, requires, services
+from api.idempotency import idempotent
 from api.routes.common import act, receipt_body, with_position
 from api.schemas import AssignIn, ReceiptOut, TaskOut, TaskQuery
 from projections import queries
@@ -92,6 +93,7 @@ class TaskOne(MethodView):
 @blp.route("/tasks/<uuid:task_id>/assignments")
 class TaskAssignments(MethodView):
     @requires("office")
+    @idempotent
     @blp.arguments(AssignIn)
     @blp.response(201, ReceiptOut)
     def post(self, body: dict[str, Any], task_id: UUID) -> Any:

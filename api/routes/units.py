@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import require_unit, requires, services
+from api.idempotency import idempotent
 from api.routes.common import act, with_position
 from api.schemas import ContactIn, UnitOut
 from projections import queries
@@ -31,6 +32,7 @@ class UnitOne(MethodView):
 @blp.route("/units/<uuid:unit_id>/contact")
 class UnitContact(MethodView):
     @requires("office")
+    @idempotent
     @blp.arguments(ContactIn)
     @blp.response(200, UnitOut)
     def put(self, body: dict[str, Any], unit_id: UUID) -> Any:
