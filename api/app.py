@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import problems
+from api import bodies, problems
 from api.schemas import ProblemOut
 from api.services import Services, Settings
 from ledger.errors import LedgerError
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register(api, app)
     _serve_swagger_assets(app)
     _guard_bodies(app, settings)
+    bodies.install(app)  # after the size and media-type checks: a 413/415 is not read
     _count_requests(app)
 
     @app.errorhandler(LedgerError)

@@ -6,9 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from api.auth import require_unit, requires, services
+from api.bodies import Blueprint
 from api.routes.common import act, assignment_row, check_assignment, receipt_body, with_position
 from api.schemas import (
     AcknowledgeIn,
