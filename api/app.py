@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections import Counter
@@ -12,7 +13,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import problems
+from api import bodies, problems
 from api.schemas import ProblemOut
 from api.services import Services, Settings
 from ledger.errors import LedgerError
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register(api, app)
     _serve_swagger_assets(app)
     _guard_bodies(app, settings)
+    bodies.install(app)  # after the size and media-type checks: a 413/415 is not read
     _count_requests(app)
 
     @app.errorhandler(LedgerError)
@@ -108,7 +110,7 @@ def _serve_swagger_assets(app: Flask) -> None:
 def _guard_bodies(app: Flask, settings: Settings) -> None:
     @app.before_request
     def check_body() -> Any:
-        g.request_id = request.headers.get("X-Request-Id") or str(uuid.uuid4())
+        g.request_id = correlation_id(request.headers.get("X-Request-Id"))
         g.started = time.perf_counter()
         if request.method not in ("POST", "PUT", "PATCH") or request.routing_exception:
             return None  # unknown routes and wrong methods get their 404/405 first
@@ -123,6 +125,24 @@ def _guard_bodies(app: Flask, settings: Settings) -> None:
             return problems.problem(415, "Unsupported media type",
                                     f"send the body as {expected}")
         return None
+
+
+_UUID_TEXT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def correlation_id(header: str | None) -> str:
+    """The correlation id events of this request are stored with.
+
+    A client's ``X-Request-Id`` is taken only when it is a UUID (8-4-4-4-12 hex digits),
+    written in its canonical lower-case form; anything else (8,000 characters, markup,
+    another system's request number) is not stored at all and the request gets a new
+    UUID. The response's ``X-Request-Id`` is always the id used.
+    """
+    if header and _UUID_TEXT.fullmatch(header.strip()):
+        return str(uuid.UUID(header.strip()))
+    return str(uuid.uuid4())
 
 
 def _count_requests(app: Flask) -> None:

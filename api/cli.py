@@ -1210,9 +1210,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Arguments naming files: a Linux file name may be any bytes, so these are not text.
+_PATH_ARGUMENTS = frozenset({"file", "out", "briefings"})
+
+
+def _undecodable_argument(args: argparse.Namespace) -> str | None:
+    """The first text argument holding bytes that are not UTF-8 (Python reads them as
+    lone surrogates, which no store or lookup can take), by its option name."""
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list | tuple) else [value]
+        if dest not in _PATH_ARGUMENTS and any(
+            isinstance(v, str) and any("\ud800" <= c <= "\udfff" for c in v) for v in values
+        ):
+            return dest
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if (undecodable := _undecodable_argument(args)) is not None:
+        print(f"taskledger: error: {undecodable.replace('_', '-')} is not UTF-8 text",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

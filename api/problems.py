@@ -46,8 +46,10 @@ def problem(
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype=PROBLEM_JSON)
+    # A detail may quote the client's own text, lone surrogates included (an unknown
+    # key "\ud800"): written back as JSON escapes, so the problem itself never fails.
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    response = Response(text, status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Positions and versions fit a signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_POSITION = 2**63 - 1
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
@@ -17,6 +18,8 @@ PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
 def _no_controls(value: str) -> None:
     if _CONTROL.search(value):
         raise ma.ValidationError("control characters are not allowed")
+    if _LONE_SURROGATE.search(value):  # a JSON "\ud800": no store or response holds it
+        raise ma.ValidationError("lone surrogates are not text")
 
 
 def text(max_length: int, *, required: bool = True, min_length: int = 1, **kw: Any) -> fields.Str:

@@ -14,6 +14,17 @@ from ledger.errors import EmptyNarrative, InvalidInput, InvalidValue
 # Tab and newline are ordinary in a narrative; every other C0/C1 control is a mistake
 # (or an attack on whatever later renders the text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Half of a UTF-16 surrogate pair on its own is not a character: no UTF-8 store or
+# response can hold it (it arrives as a JSON "\ud800" escape or undecodable argv bytes).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates reorder the text around them when it
+# is displayed: after U+202E, "名单fdp.exe" shows as "名单exe.pdf", in a briefing's PDF
+# as in a browser.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Characters that show nothing: controls, format characters (zero-width space and
+# joiners, U+FEFF) and spaces of every width (U+3000 included). Text made only of them
+# is empty, however many there are; at either end of a text they are trimmed.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs"})
 
 MAX_NARRATIVE = 100_000
 MAX_SHORT_TEXT = 2_000
@@ -28,14 +39,42 @@ def clean_text(
         value = ""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be text", field=field)
+    if _LONE_SURROGATE.search(value):
+        raise InvalidInput(
+            f"{field} contains characters that are not text (lone surrogates)", field=field
+        )
+    if _BIDI_CONTROL.search(value):
+        raise InvalidInput(
+            f"{field} contains bidirectional controls (U+202A-U+202E, U+2066-U+2069), "
+            "which reorder the text when it is shown",
+            field=field,
+        )
     if _CONTROL.search(value):
         raise InvalidInput(f"{field} contains control characters", field=field)
-    text = value.strip()
+    text = strip_invisible(value)
     if required and not text:
-        raise InvalidInput(f"{field} must not be empty", field=field)
+        raise InvalidInput(
+            f"{field} must not be empty (spaces and invisible characters do not count)",
+            field=field,
+        )
     if len(text) > limit:
         raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
     return text
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def strip_invisible(value: str) -> str:
+    """``value`` without whitespace or invisible characters at either end; "" when it
+    holds nothing else (a zero-width-only text is as empty as a spaces-only one)."""
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end]
 
 
 def clean_narrative(value: Any) -> str:

@@ -7,9 +7,10 @@ from uuid import UUID
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from api.auth import require_unit, requires, services
+from api.bodies import Blueprint
 from api.idempotency import idempotent
 from api.routes.common import act, assignment_row, check_assignment, receipt_body, with_position
 from api.schemas import (

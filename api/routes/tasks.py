@@ -8,9 +8,10 @@ from uuid import UUID
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from api.auth import principal, requires, services
+from api.bodies import Blueprint
 from api.idempotency import idempotent
 from api.routes.common import act, receipt_body, with_position
 from api.schemas import AssignIn, ReceiptOut, TaskOut, TaskQuery

@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth import require_unit, requires, services
+from api.bodies import Blueprint
 from api.idempotency import idempotent
 from api.routes.common import act, with_position
 from api.schemas import ContactIn, UnitOut

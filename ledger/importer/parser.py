@@ -38,7 +38,7 @@ from ledger.importer.model import (
     ParsedUnit,
     TargetPeriod,
 )
-from ledger.importer.text import bracket_depth, lines
+from ledger.importer.text import bracket_depth, lines, strip_invisible
 from ledger.targets import extract_targets, horizon_of
 from ledger.units import RegisteredUnit, UnitRegistry, guess_kind
 
@@ -510,7 +510,8 @@ def parse_plan(text: str, registry: UnitRegistry | None = None) -> ParsedPlan:
     as warnings. Raises :class:`~ledger.errors.PlanFormatError` for a text that is not a
     readable plan (empty, no tasks, truncated).
     """
-    if not text or not text.strip():
+    text = strip_invisible(text or "")  # decode_document did; a caller's own text may not
+    if not text.strip():
         raise PlanFormatError("the plan text is empty")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     registry = (registry or UnitRegistry.load_default()).copy()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from ledger.errors import PlanFormatError
 
@@ -29,19 +30,57 @@ _MIN_PRINTABLE = 0.95
 MAX_PLAN_BYTES = 2 * 1024 * 1024
 
 
+def _character_class(codepoints: Any) -> str:
+    """A regular-expression class matching exactly ``codepoints`` (ascending), as ranges."""
+    ranges: list[list[int]] = []
+    for point in codepoints:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "[" + "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    ) + "]"
+
+
+# Planes where format characters live: the BMP, a few scripts' number signs and
+# shorthand controls, and the tag characters of plane 14.
+_FORMAT_PLANES = (range(0x10000), range(0x110B0, 0x110D0), range(0x13430, 0x13460),
+                  range(0x1BCA0, 0x1BCA4), range(0x1D173, 0x1D17B), range(0xE0000, 0xE0080))
+#: Characters that are not text to read: format characters (zero-width spaces and
+#: joiners, the byte order mark, soft hyphens, bidirectional controls, which would
+#: reorder a task's wording in a briefing) and lone surrogates. Web pages and PDF
+#: extraction leave them in published plans; they are removed, never a reason to refuse.
+_FORMAT = re.compile(_character_class(
+    point for plane in _FORMAT_PLANES for point in plane
+    if unicodedata.category(chr(point)) in ("Cf", "Cs")
+))
+#: Controls that are not whitespace (NUL, escape, DEL, C1): a few are debris and are
+#: removed; a document full of them is binary and refused (see decode_document).
+_CONTROL = re.compile(_character_class(
+    point for point in range(0xA0) if unicodedata.category(chr(point)) == "Cc"
+    and not chr(point).isspace()
+))
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without format characters, lone surrogates and non-whitespace controls."""
+    return _CONTROL.sub("", _FORMAT.sub("", text))
+
+
 def decode_document(data: bytes) -> str:
     """Decode a plan file: UTF-8 (BOM or not), else GB18030; refuse empty or binary input.
 
     GB18030 is a superset of GBK and GB2312, so one fallback covers the older encodings
-    too. Line endings become ``\\n``. The text is returned as written (see
-    :func:`normalise` for the parser's spelling).
+    too. Line endings become ``\\n``; invisible characters (see :func:`strip_invisible`)
+    are removed. The text is otherwise returned as written (see :func:`normalise` for the
+    parser's spelling).
     """
     if len(data) > MAX_PLAN_BYTES:
         raise PlanFormatError(f"the plan file is larger than {MAX_PLAN_BYTES:,} bytes (2 MiB)")
     if not data or not data.strip():
         raise PlanFormatError("the plan file is empty")
-    if b"\x00" in data:
-        raise PlanFormatError("the plan file is binary, not text (it contains NUL bytes)")
     text: str | None = None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -50,14 +89,21 @@ def decode_document(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     if text is None:
+        if b"\x00" in data:
+            raise PlanFormatError("the plan file is binary, not text (it contains NUL bytes)")
         raise PlanFormatError("the plan file is neither UTF-8 nor GB18030 text")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _FORMAT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise PlanFormatError("the plan file is empty")
+    # Controls count against the document here (a binary decodes to many), and only
+    # then are the few left in a real text removed.
     visible = [c for c in text if not c.isspace()]
     printable = sum(1 for c in visible if c.isprintable() and unicodedata.category(c) != "Co")
     if printable / len(visible) < _MIN_PRINTABLE:
         raise PlanFormatError("the plan file is binary, not text")
+    text = _CONTROL.sub("", text)
+    if not text.strip():
+        raise PlanFormatError("the plan file is empty")
     return text
 
 
@@ -127,7 +173,7 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ％＋－／]")
 
 def normalise_line(line: str) -> str:
     """One line in the parser's spelling: Simplified, full-width punctuation, no layout spaces."""
-    line = to_simplified(line.translate(_PUNCT))
+    line = to_simplified(strip_invisible(line).translate(_PUNCT))
     line = _FULLWIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), line)
     line = _COMMA.sub("，", line)
     line = _COLON.sub("：", line)
