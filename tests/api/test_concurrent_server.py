@@ -9,8 +9,8 @@ tokens).
 - 50 different reports posted at once on one assignment, while two readers poll, are
   all accepted: 201 each, none lost, none twice (events and read models), no 409, no
   5xx, p95 under 2 s. The machines running this are shared: when one report alone
-  already takes so long that 50 in a row would not fit, the bar is twice that (the
-  figures are printed either way).
+  (measured in the same run) is so slow that three times 50 of them in a row exceed 2 s,
+  that is the bar instead (the figures are printed either way).
 - Eight clients post 100 reports each, spread over four assignments so that writes to
   the same stream collide: every one is accepted at the first try (no client retries;
   a 409 fails the test), and the ledger and read models count 800.
@@ -50,7 +50,7 @@ BURST = 50  # different reports at once on one assignment
 BURST_P95_SECONDS = 2.0
 # On a machine so busy that reports one after another are slow, 50 on one stream cannot
 # beat 50 such reports in a row: the bar then grows with that cost, measured in the run.
-SERIAL_ALLOWANCE = 2.0
+SERIAL_ALLOWANCE = 3.0
 CALIBRATION_REPORTS = 10
 READ_EVERY_SECONDS = 0.1
 STARTUP_SECONDS = 60
