@@ -28,7 +28,6 @@ from ledger.ids import event_id
 from ledger.meaning import report_meaning
 from ledger.periods import Period
 from ledger.validation import (
-    MAX_METRIC_NAME,
     MAX_METRICS,
     MAX_SHORT_TEXT,
     clean_metrics,
@@ -737,10 +736,11 @@ def _figure_changes(metrics: Any) -> dict[str, int | float | None]:
         raise InvalidValue("metric values must be a mapping of name to number", field="metrics")
     if len(metrics) > MAX_METRICS:
         raise InvalidValue(f"at most {MAX_METRICS} figures per correction", field="metrics")
-    numbers = clean_metrics({name: value for name, value in metrics.items() if value is not None})
     changes: dict[str, int | float | None] = {}
     for name, value in metrics.items():  # in the clerk's order
-        key = clean_text(name, "metric name", limit=MAX_METRIC_NAME)
+        # names and numbers cleaned exactly as a report's are (a removed figure's name
+        # too, with a stand-in value, so it matches the name the report stored)
+        ((key, number),) = clean_metrics({name: 0 if value is None else value}).items()
         if key in changes:
             both = (value is None) != (changes[key] is None)
             raise InvalidValue(
@@ -749,7 +749,7 @@ def _figure_changes(metrics: Any) -> dict[str, int | float | None]:
                 else f"figure {key!r} is named twice in this correction",
                 field="metrics",
             )
-        changes[key] = None if value is None else numbers[key]
+        changes[key] = None if value is None else number
     return changes
 
 
