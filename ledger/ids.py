@@ -50,8 +50,8 @@ def briefing_id(kind: str, period: str, as_of: date, position: int, scope: str =
     """A briefing of the same period as of the same day on the same knowledge is one
     briefing, however often it is issued; ``scope`` keeps rehearsals' apart.
 
-    (Briefings recorded before 2026-12 were keyed by kind, period, position and SHA-256;
-    their ids stay as stored.)"""
+    (Earlier releases keyed briefings by kind, period, position and SHA-256; the ids
+    they recorded stay as stored.)"""
     return _key("briefing-as-of", kind, period, as_of.isoformat(), position, scope)
 
 

@@ -34,7 +34,7 @@ from projections import queries
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.briefings import issue_briefing
-from scheduler.tick import TICK_KIND, run_tick
+from scheduler.tick import SCHEDULER_ACTOR, TICK_KIND, briefing_hook, run_tick
 from tests.api.conftest import seeded_api
 from tests.projections.helpers import import_seeds
 
@@ -155,6 +155,34 @@ def test_a_rehearsal_briefing_has_its_own_id(world: World, tmp_path: Path) -> No
     assert again is not None and not again.created and world.ledger.position() == head
     issued = [r.event for r in world.ledger.records() if isinstance(r.event, Briefing.Issued)]
     assert [e.simulated for e in issued] == [False, True]
+
+
+def test_a_cycles_briefing_is_the_clerks_briefing(world: World, tmp_path: Path) -> None:
+    """The monthly dispatch of 2026-07-01 issues June's briefing into the folder; a clerk
+    issuing June's briefing afterwards gets that same briefing, and nothing is recorded."""
+    folder = tmp_path / "briefings"
+    day = date(2026, 7, 1)
+    wall = FixedClock(datetime(2026, 7, 1, 1, 0, tzinfo=UTC))
+    hook = briefing_hook(world.ledger, world.store, folder,
+                         lambda d: Act.by(wall, SCHEDULER_ACTOR, "system", business_date=d))
+    report = run_tick(world.ledger, world.store, day, wall=wall, simulated=False,
+                      after_cycle=hook)
+    assert [c["kind"] for c in report.cycles] == ["monthly"]
+    (issued,) = [r.event for r in world.ledger.records() if isinstance(r.event, Briefing.Issued)]
+    assert (issued.kind, issued.period, issued.as_of) == ("monthly", "2026-06", date(2026, 6, 30))
+    assert issued.actor == SCHEDULER_ACTOR
+    assert issued.position == known_on(world.ledger, date(2026, 6, 30))
+    served = (folder / issued.filename).read_bytes()
+    assert hashlib.sha256(served).hexdigest() == issued.sha256
+
+    head = world.ledger.position()
+    clerk = Act.by(world.clock, "office-clerk", "office")
+    briefing, path, receipt = issue_briefing(
+        world.ledger, world.store, world.ledger.working_calendar(), "monthly", "2026-06",
+        folder=folder, act=clerk)
+    assert receipt is not None and not receipt.created
+    assert receipt.stream_id == issued.originator_id and briefing.pdf == served
+    assert path == folder / issued.filename and world.ledger.position() == head
 
 
 # ---- the command line and the API ---------------------------------------------------------
