@@ -275,7 +275,7 @@ def issue_briefing(
             f"now gives {briefing.sha256} (templates or fonts changed?)"
         )
     target = Path(folder) if folder is not None else briefings_dir()
-    target = target / (issued.filename if issued is not None else briefing.filename)
+    target = target / (Path(issued.filename).name if issued is not None else briefing.filename)
     _write_atomically(target, briefing.pdf)
     if copy is not None:
         _write_atomically(copy, briefing.pdf)

@@ -29,11 +29,12 @@ from ledger.application import Ledger, open_ledger
 from ledger.briefing import Briefing
 from ledger.clock import FixedClock, SimulatedClock
 from ledger.cycle import Cycle
+from ledger.errors import ConflictError
 from ledger.store import StoreConfig
 from projections import queries
 from projections.db import ReadStore
 from projections.projector import Projector
-from scheduler.briefings import issue_briefing
+from scheduler.briefings import BriefingConfig, issue_briefing
 from scheduler.tick import SCHEDULER_ACTOR, TICK_KIND, briefing_hook, run_tick
 from tests.api.conftest import seeded_api
 from tests.projections.helpers import import_seeds
@@ -155,6 +156,15 @@ def test_a_rehearsal_briefing_has_its_own_id(world: World, tmp_path: Path) -> No
     assert again is not None and not again.created and world.ledger.position() == head
     issued = [r.event for r in world.ledger.records() if isinstance(r.event, Briefing.Issued)]
     assert [e.simulated for e in issued] == [False, True]
+
+    # the same briefing rendered to other bytes (here: no highlights quoted) is refused,
+    # and the file the ledger vouches for stays as it was
+    served = folder / issued[0].filename
+    with pytest.raises(ConflictError, match=real.sha256):
+        issue_briefing(world.ledger, world.store, world.ledger.working_calendar(), "monthly",
+                       "2026-07", as_of=AS_OF, folder=folder,
+                       config=BriefingConfig(highlights=0))
+    assert served.read_bytes() == real.pdf and world.ledger.position() == head
 
 
 def test_a_cycles_briefing_is_the_clerks_briefing(world: World, tmp_path: Path) -> None:
