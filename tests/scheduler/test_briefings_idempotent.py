@@ -157,13 +157,13 @@ def test_a_rehearsal_briefing_has_its_own_id(world: World, tmp_path: Path) -> No
     issued = [r.event for r in world.ledger.records() if isinstance(r.event, Briefing.Issued)]
     assert [e.simulated for e in issued] == [False, True]
 
-    # the same briefing rendered to other bytes (here: no highlights quoted) is refused,
+    # the same briefing rendered to other bytes (here: quotes cut short) is refused,
     # and the file the ledger vouches for stays as it was
     served = folder / issued[0].filename
     with pytest.raises(ConflictError, match=real.sha256):
         issue_briefing(world.ledger, world.store, world.ledger.working_calendar(), "monthly",
                        "2026-07", as_of=AS_OF, folder=folder,
-                       config=BriefingConfig(highlights=0))
+                       config=BriefingConfig(quote_chars=4))
     assert served.read_bytes() == real.pdf and world.ledger.position() == head
 
 
