@@ -508,13 +508,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_briefing(args: argparse.Namespace) -> int:
     from scheduler.briefings import issue_briefing
+    from scheduler.folders import briefings_dir
 
+    copy = Path(args.out) if args.out else None
+    if copy is not None and copy.is_dir():
+        raise UserError(f"--out {args.out} is a directory; name the PDF file to write")
+    if copy is None and args.no_record:
+        raise UserError("--no-record writes no briefing into the briefings folder; give --out")
     ledger = _open(args)
     store = _read_store(args)
     act = Act.by(ledger.clock, _operator(), "office")
     briefing, path, receipt = issue_briefing(
-        ledger, store, _calendar(ledger), args.kind, args.period, out=Path(args.out),
-        as_of=args.as_of, position=args.position, act=act, record=not args.no_record,
+        ledger, store, _calendar(ledger), args.kind, args.period, out=copy,
+        folder=briefings_dir(), as_of=args.as_of, position=args.position, act=act,
+        record=not args.no_record,
     )
     print(f"{args.kind} briefing {briefing.period}: as of {briefing.as_of}, "
           f"ledger position {briefing.position}")
@@ -522,6 +529,8 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     for warning in briefing.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"written to {path}")
+    if copy is not None and copy != path:
+        print(f"copy written to {copy}")
     if receipt is not None:
         state = "recorded" if receipt.created else "already recorded"
         print(f"{state} BriefingIssued {receipt.stream_id}"
@@ -756,19 +765,25 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _briefings(args: argparse.Namespace, ledger: Ledger, store: ReadStore) -> Any:
-    """With --briefings DIR, each cycle issues its briefing into DIR (simulated if the
-    day is)."""
-    if not getattr(args, "briefings", None):
-        return None
+    """Each real cycle issues its briefing into the briefings folder, as the scheduler's
+    do (a cycle recorded without one would never get it); --briefings DIR overrides the
+    folder. A rehearsal's cycles issue theirs (simulated) only with --briefings."""
     from ledger.clock import SimulatedClock
+    from scheduler.folders import briefings_dir
     from scheduler.tick import SCHEDULER_ACTOR, briefing_hook
+
+    rehearsal = args.command == "simulate" or (
+        getattr(args, "as_of", None) not in (None, ledger.clock.today()))
+    if not getattr(args, "briefings", None) and rehearsal:
+        return None
+    folder = Path(args.briefings) if getattr(args, "briefings", None) else briefings_dir()
 
     def act_for(day: date) -> Act:
         clock = ledger.clock if day == ledger.clock.today() else SimulatedClock(
             day, wall=ledger.clock)
         return Act.by(clock, SCHEDULER_ACTOR, "system", business_date=day)
 
-    return briefing_hook(ledger, store, Path(args.briefings), act_for)
+    return briefing_hook(ledger, store, folder, act_for)
 
 
 def _print_days(reports: list[Any], as_json: bool) -> None:
@@ -1089,9 +1104,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="business date evaluated (default: the period's last day)")
     briefing.add_argument("--position", type=_non_negative,
                           help="knowledge cut-off: only events up to this ledger position")
-    briefing.add_argument("--out", required=True, type=output_file, help="the PDF file to write")
+    briefing.add_argument("--out", type=output_file,
+                          help="also write a copy to this PDF file (the issued "
+                          "briefing always goes into TASKLEDGER_BRIEFINGS_DIR, "
+                          "default ./var/briefings)")
     briefing.add_argument("--no-record", action="store_true",
-                          help="write the file only; record no BriefingIssued event")
+                          help="write --out only; record no BriefingIssued event")
     briefing.set_defaults(handler=cmd_briefing)
 
     rebuild = commands.add_parser("rebuild", help="rebuild read models from the ledger")
@@ -1149,7 +1167,8 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--dry-run", action="store_true", help="decide, write nothing")
     tick.add_argument("--json", action="store_true")
     tick.add_argument("--briefings", metavar="DIR", type=output_folder,
-                      help="cycles issue their PDF briefings here")
+                      help="cycles issue their PDF briefings here (default "
+                      "TASKLEDGER_BRIEFINGS_DIR; a simulated day: none)")
     tick.set_defaults(handler=cmd_tick)
 
     simulate = commands.add_parser("simulate", help="run every day of a range, simulated")

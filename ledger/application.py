@@ -856,27 +856,51 @@ class Ledger(Application[UUID]):
         pages: int,
         filename: str,
     ) -> Receipt:
-        """Record that a briefing was issued; the same one again records nothing."""
+        """Record that a briefing was issued; the same one again records nothing.
+
+        "The same one" is the same kind, period, as-of date and position (and scope: a
+        rehearsal's briefings are its own); its bytes must then be the same too."""
         from ledger.briefing import Briefing
+        from ledger.errors import ConflictError
 
         if position < 0 or position > self.position():
             raise InvalidInput(f"position {position} is outside the ledger", field="position")
-        briefing_id = ids.briefing_id(kind, period, position, sha256)
-        if self._exists(briefing_id):
-            return Receipt(briefing_id, (), None, created=False)
-        return self._create(
-            Briefing.issue(
-                act,
-                briefing_id,
-                kind=kind,
-                period=period,
-                as_of=as_of,
-                position=position,
-                sha256=sha256,
-                pages=pages,
-                filename=filename,
+        briefing_id = ids.briefing_id(kind, period, as_of, position,
+                                      "simulated" if act.simulated else "")
+        found = self.find(briefing_id)
+        if found is None:
+            receipt = self._create(
+                Briefing.issue(
+                    act,
+                    briefing_id,
+                    kind=kind,
+                    period=period,
+                    as_of=as_of,
+                    position=position,
+                    sha256=sha256,
+                    pages=pages,
+                    filename=filename,
+                )
             )
-        )
+            if receipt.created:
+                return receipt
+            found = self.find(briefing_id)  # another issuer recorded it a moment ago
+        assert isinstance(found, Briefing)
+        if found.sha256 != sha256:
+            raise ConflictError(
+                f"briefing {briefing_id} was issued with SHA-256 {found.sha256}, not {sha256}"
+            )
+        return Receipt(briefing_id, (), None, created=False)
+
+    def issued_briefing(
+        self, *, kind: str, period: str, as_of: date, position: int, simulated: bool = False
+    ) -> Any:
+        """The briefing already issued for (kind, period, as-of, position), or None."""
+        from ledger.briefing import Briefing
+
+        found = self.find(ids.briefing_id(kind, period, as_of, position,
+                                          "simulated" if simulated else ""))
+        return found if isinstance(found, Briefing) else None
 
     # ---- reading the log -----------------------------------------------------------
     def position(self) -> int:

@@ -7,6 +7,7 @@ that the ledger recognises as "already there".
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from uuid import UUID, uuid5
 
@@ -45,9 +46,13 @@ def calendar_log_id() -> UUID:
     return _key("calendar-log", CALENDAR_LOG)
 
 
-def briefing_id(kind: str, period: str, position: int, sha256: str) -> UUID:
-    """The same PDF of the same knowledge is one briefing, however often it is issued."""
-    return _key("briefing", kind, period, position, sha256)
+def briefing_id(kind: str, period: str, as_of: date, position: int, scope: str = "") -> UUID:
+    """A briefing of the same period as of the same day on the same knowledge is one
+    briefing, however often it is issued; ``scope`` keeps rehearsals' apart.
+
+    (Earlier releases keyed briefings by kind, period, position and SHA-256; the ids
+    they recorded stay as stored.)"""
+    return _key("briefing-as-of", kind, period, as_of.isoformat(), position, scope)
 
 
 @lru_cache(maxsize=65536)

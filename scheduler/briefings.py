@@ -6,10 +6,13 @@ thread: a briefing of a dozen pages takes about a second of CPU.
 
 Two times pin a briefing, as they pin every report: the business date it is evaluated
 *as of* (default: the last day of the period) and the ledger *position* it reflects
-(default: the head). Both are printed on every page, and the PDF carries no other time:
-its creation and modification dates are the as-of date, its file identifier is derived
-from the rendered HTML, so rendering the same briefing twice gives the same bytes
-(see docs/lessons.md, "WeasyPrint").
+(default: what is known as of that day, :func:`projections.views.knowledge_position`:
+the last real event dated on or before it, leaving out bookkeeping such as issued
+briefings, cycle runs, the daily tick's marker and deliveries). Both are printed on
+every page, and the PDF carries no other time: its creation and modification dates are
+the as-of date, its file identifier is derived from the rendered HTML, so rendering the
+same briefing twice gives the same bytes (see docs/lessons.md, "WeasyPrint"). Issuing
+it again with nothing new since is the same briefing: same bytes, nothing recorded.
 
 Definitions (where the plans are silent, these are ours; all configurable through
 :class:`BriefingConfig`):
@@ -66,13 +69,15 @@ from ledger.acts import Act
 from ledger.application import Ledger, Receipt
 from ledger.briefing import BRIEFING_KINDS
 from ledger.calendar import WorkingDayCalendar
-from ledger.errors import InvalidInput
+from ledger.errors import ConflictError, InvalidInput
 from ledger.obligations import evaluate_obligation
 from ledger.periods import Period
 from projections import queries
 from projections.db import ReadStore
+from projections.projector import Projector
 from projections.queries import DEFAULT_THRESHOLDS, Thresholds
-from projections.views import View, open_view
+from projections.views import View, knowledge_position, open_view
+from scheduler.folders import briefings_dir
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 BRIEFING_TEMPLATES = TEMPLATES / "briefings"
@@ -140,7 +145,8 @@ class RenderedBriefing:
 
     @property
     def filename(self) -> str:
-        return f"briefing-{self.kind}-{self.period}-p{self.position}.pdf"
+        """Unique per (kind, period, as-of, position), the briefing's identity."""
+        return f"briefing-{self.kind}-{self.period}-{self.as_of}-p{self.position}.pdf"
 
 
 # ---- the URL fetcher -------------------------------------------------------------------
@@ -198,7 +204,12 @@ def render_briefing(
     """Render one briefing as of a business date and a ledger position; write nothing."""
     parsed = _check(kind, period)
     day = as_of or parsed.end
-    with open_view(ledger, store, calendar, as_of=day, position=position) as view:
+    if position is None:
+        Projector(ledger, store, calendar).catch_up()
+        position = knowledge_position(store, day)
+    # a briefing reads no bookkeeping table: markers after its position need no snapshot
+    with open_view(ledger, store, calendar, as_of=day, position=position,
+                   bookkeeping_matters=False) as view:
         context = _context(view, calendar, kind, parsed, config)
     html = _environment().get_template(f"{kind}.html").render(**context)
     pdf, pages, refused = html_to_pdf(html, title=context["title"], as_of=day)
@@ -234,27 +245,50 @@ def issue_briefing(
 ) -> tuple[RenderedBriefing, Path, Receipt | None]:
     """Render, write the file (atomically), and record ``BriefingIssued`` in the ledger.
 
-    ``out`` names the file; otherwise it goes into ``folder`` under its own name. The
-    event is recorded only once the file is complete on disk.
+    An issued briefing is written into ``folder`` (default the briefings folder,
+    :func:`scheduler.folders.briefings_dir`) under its own name, where the API serves
+    it; ``out`` gets a copy. Unrecorded (``record=False``) it is written to ``out``
+    only. The event is recorded once the files are complete on disk; the same briefing
+    (kind, period, as-of date, position) issued again writes the same bytes and records
+    nothing. Returns the briefing, the file written into the folder (``out`` when not
+    recorded) and the receipt.
     """
+    copy = Path(out) if out is not None else None
+    if not record and copy is None:
+        raise InvalidInput("an unrecorded briefing needs a file to write to", field="out")
     briefing = render_briefing(
         ledger, store, calendar, kind, period, as_of=as_of, position=position, config=config
     )
-    target = Path(out) if out is not None else Path(folder or ".") / briefing.filename
-    _write_atomically(target, briefing.pdf)
-    receipt = None
-    if record:
-        act = act or Act.by(ledger.clock, "briefings", "system")
-        receipt = ledger.record_briefing(
-            act,
-            kind=briefing.kind,
-            period=briefing.period,
-            as_of=briefing.as_of,
-            position=briefing.position,
-            sha256=briefing.sha256,
-            pages=briefing.pages,
-            filename=target.name,
+    if copy is not None and not record:
+        _write_atomically(copy, briefing.pdf)
+        return briefing, copy, None
+    act = act or Act.by(ledger.clock, "briefings", "system")
+    issued = ledger.issued_briefing(
+        kind=briefing.kind, period=briefing.period, as_of=briefing.as_of,
+        position=briefing.position, simulated=act.simulated,
+    )
+    if issued is not None and issued.sha256 != briefing.sha256:
+        # never overwrite the file the ledger vouches for with other bytes
+        raise ConflictError(
+            f"the {kind} briefing {briefing.period} as of {briefing.as_of} at ledger position "
+            f"{briefing.position} was issued with SHA-256 {issued.sha256}; rendering it "
+            f"now gives {briefing.sha256} (templates or fonts changed?)"
         )
+    target = Path(folder) if folder is not None else briefings_dir()
+    target = target / (Path(issued.filename).name if issued is not None else briefing.filename)
+    _write_atomically(target, briefing.pdf)
+    if copy is not None:
+        _write_atomically(copy, briefing.pdf)
+    receipt = ledger.record_briefing(
+        act,
+        kind=briefing.kind,
+        period=briefing.period,
+        as_of=briefing.as_of,
+        position=briefing.position,
+        sha256=briefing.sha256,
+        pages=briefing.pages,
+        filename=target.name,
+    )
     return briefing, target, receipt
 
 

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +23,7 @@ from ledger.clock import BUSINESS_TZ, Clock, SystemClock
 from ledger.store import StoreConfig
 from projections.db import ReadStore
 from projections.projector import Projector
+from scheduler.folders import briefings_dir
 from scheduler.outbox import Channels, create_tables, deliver_due, enqueue_new
 from scheduler.tick import SCHEDULER_ACTOR, briefing_hook, last_tick, run_tick
 
@@ -81,7 +81,7 @@ def catch_up(config: StoreConfig, clock: Clock, at: time) -> list[date]:
     try:
         now = clock.now().astimezone(BUSINESS_TZ)
         done = []
-        folder = Path(os.environ.get("TASKLEDGER_BRIEFINGS_DIR", "var/briefings"))
+        folder = briefings_dir()
         hook = briefing_hook(ledger, store, folder,
                              lambda day: Act.by(clock, SCHEDULER_ACTOR, "system",
                                                 business_date=day))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,16 +13,10 @@ from flask_smorest import Blueprint, abort
 
 from api.auth import requires, services
 from api.schemas import ListOut, Strict, text
+from scheduler.folders import briefings_dir
 from scheduler.outbox import create_tables, outbox_list
 
 blp = Blueprint("office", __name__, description="Outbox and briefings")
-
-BRIEFINGS_DIR_VARIABLE = "TASKLEDGER_BRIEFINGS_DIR"
-
-
-def briefings_dir() -> Path:
-    return Path(os.environ.get(BRIEFINGS_DIR_VARIABLE, "var/briefings"))
-
 
 class OutboxQuery(Strict):
     channel = text(20, required=False)

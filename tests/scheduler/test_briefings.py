@@ -243,6 +243,16 @@ def june(world: Fixture) -> RenderedBriefing:
     return render_briefing(world.ledger, world.store, CALENDAR, "monthly", "2026-06")
 
 
+def known_on(ledger: Ledger, day: date) -> int:
+    """A briefing's position as of ``day``, by brute force over the whole log: the last
+    real event dated on or before it that is not bookkeeping."""
+    bookkeeping = ("Cycle.Ran", "Briefing.Issued", "Unit.ChasersDelivered",
+                   "Unit.ChasersUndelivered")
+    return max((r.position for r in ledger.records()
+                if r.event.business_date <= day and not r.event.simulated
+                and type(r.event).__qualname__ not in bookkeeping), default=0)
+
+
 def pdftotext(pdf: bytes, tmp: Path, *extra: str) -> str:
     path = tmp / f"{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
     path.write_bytes(pdf)
@@ -262,7 +272,8 @@ def flat(text: str) -> str:
 # ---- the monthly briefing ------------------------------------------------------------------
 def test_monthly_briefing_reads_right(world: Fixture, june: RenderedBriefing, tmp_path) -> None:
     assert (june.as_of, june.period) == (date(2026, 6, 30), "2026-06")
-    assert june.position == world.ledger.position()
+    # what was known as of June 30: July's three reports are not, though recorded
+    assert june.position == known_on(world.ledger, date(2026, 6, 30)) == world.ledger.position() - 3
     text = flat(pdftotext(june.pdf, tmp_path))
     for heading in (
         "月调度简报",
@@ -481,24 +492,32 @@ def test_issue_writes_the_file_and_records_the_event(world: Fixture, tmp_path: P
     store = ReadStore(config)
     try:
         head = ledger.position()
+        known = known_on(ledger, date(2026, 6, 30))
         briefing, path, receipt = issue_briefing(
             ledger, store, CALENDAR, "monthly", "2026-06", folder=tmp_path / "out"
         )
         assert path.read_bytes() == briefing.pdf and path.name == briefing.filename
+        assert path.parent == tmp_path / "out"
         assert receipt is not None and receipt.created and ledger.position() == head + 1
         (record,) = list(ledger.records(after=head))
         event = record.event
         assert isinstance(event, Briefing.Issued)
         assert (event.kind, event.period, event.as_of, event.position) == (
-            "monthly", "2026-06", date(2026, 6, 30), head
+            "monthly", "2026-06", date(2026, 6, 30), known
         )
-        assert (event.sha256, event.pages) == (briefing.sha256, briefing.pages)
-        assert event.originator_id == ids.briefing_id("monthly", "2026-06", head, briefing.sha256)
+        assert (event.sha256, event.pages, event.filename) == (
+            briefing.sha256, briefing.pages, path.name)
+        assert event.originator_id == ids.briefing_id("monthly", "2026-06", date(2026, 6, 30),
+                                                      known)
         # the same briefing of the same knowledge, issued again, records nothing new
-        _, _, again = issue_briefing(
-            ledger, store, CALENDAR, "monthly", "2026-06", position=head, folder=tmp_path / "out"
-        )
-        assert again is not None and not again.created
+        for position in (known, None):
+            again, _, receipt = issue_briefing(
+                ledger, store, CALENDAR, "monthly", "2026-06", position=position,
+                folder=tmp_path / "out"
+            )
+            assert receipt is not None and not receipt.created
+            assert receipt.stream_id == event.originator_id and again.pdf == briefing.pdf
+        assert ledger.position() == head + 1
     finally:
         store.close()
         ledger.close()
@@ -511,7 +530,9 @@ def _cli(url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=cwd,
-        env={**os.environ, "PYTHONUTF8": "1"},
+        # the default briefings folder, ./var/briefings in the working directory
+        env={k: v for k, v in os.environ.items() if k != "TASKLEDGER_BRIEFINGS_DIR"}
+        | {"PYTHONUTF8": "1"},
         timeout=120,
     )
 
@@ -521,6 +542,7 @@ def test_cli_end_to_end(world: Fixture, tmp_path: Path) -> None:
     shutil.copy(world.folder / "ledger.sqlite", copy)
     url = f"sqlite:///{copy}"
     head = world.ledger.position()
+    known = known_on(world.ledger, date(2026, 6, 30))
 
     dry = _cli(url, "briefing", "monthly", "--period", "2026-06", "--out", "dry.pdf",
                "--no-record", cwd=tmp_path)
@@ -532,7 +554,7 @@ def test_cli_end_to_end(world: Fixture, tmp_path: Path) -> None:
     assert pdf == (tmp_path / "dry.pdf").read_bytes()  # same two times, same bytes
     sha = hashlib.sha256(pdf).hexdigest()
     out = done.stdout
-    assert "as of 2026-06-30" in out and f"ledger position {head}" in out
+    assert "as of 2026-06-30" in out and f"ledger position {known}" in out
     assert f"sha256 {sha}" in out and "pages " in out and "recorded BriefingIssued" in out
     assert "recorded" not in dry.stdout
 
@@ -542,6 +564,7 @@ def test_cli_end_to_end(world: Fixture, tmp_path: Path) -> None:
     finally:
         ledger.close()
     assert [(e.kind, e.period, e.sha256) for e in issued] == [("monthly", "2026-06", sha)]
+    assert (tmp_path / "var" / "briefings" / issued[0].filename).read_bytes() == pdf
 
     for bad, message in (
         (["--period", "2026-13"], "2026-13"),
