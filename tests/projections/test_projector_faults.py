@@ -81,7 +81,8 @@ def test_rebuilt_tables_equal_incremental_ones(tmp_path_factory, steps, batch) -
 
     folder = tmp_path_factory.mktemp("rebuild")
     config = parse_database_url(f"sqlite:///{folder}/l.sqlite")
-    ledger = open_ledger(config, clock=FixedClock(datetime(2026, 7, 1, 1, tzinfo=UTC)))
+    ledger = open_ledger(config, clock=FixedClock(datetime(2026, 7, 1, 1, tzinfo=UTC)),
+                         create_tables=True)  # as `db init` would
     store = ReadStore(config, create_tables=True)
     projector = Projector(ledger, store, CALENDAR)
     world = build_world(ledger)
