@@ -373,3 +373,19 @@ def test_db_init_creates_the_table(store_config: StoreConfig, tmp_path: Path) ->
         assert store.scalar("SELECT COUNT(*) AS n FROM {s}api_idempotency") == 0
     finally:
         store.close()
+
+
+def test_a_store_upgraded_without_db_init_still_takes_keys(api: Seeded) -> None:
+    """Every progress report carries a key: a store whose table was never created (an
+    upgrade without ``db init``) must not answer them all with a 500."""
+    from api.idempotency import IdempotencyStore
+
+    svc = services(api)
+    with svc.store.transaction(commit=True) as cursor:
+        cursor.execute(svc.store.sql("DROP TABLE {s}api_idempotency"))
+    svc._idempotency = IdempotencyStore(svc.store)  # as a freshly started process has
+    before = position(api)
+    first = send(api, "POST", "/assignments/{assignment}/reminders", REMIND, key="upgraded")
+    again = send(api, "POST", "/assignments/{assignment}/reminders", REMIND, key="upgraded")
+    assert (first.status_code, again.status_code) == (201, 201), first.json
+    assert again.headers[REPLAYED_HEADER] == "true" and position(api) == before + 1
