@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -16,16 +17,26 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
+from ledger.duties import OwedReport
 from ledger.errors import (
     ActionNotAllowed,
     IdempotencyConflict,
     InvalidBusinessDate,
     InvalidInput,
+    ObligationNotDue,
+    ObligationReported,
     UnknownEvent,
+    WrongDueDate,
 )
 from ledger.ids import event_id
 from ledger.periods import Period
-from ledger.validation import MAX_SHORT_TEXT, clean_metrics, clean_narrative, clean_text
+from ledger.validation import (
+    MAX_SHORT_TEXT,
+    check_figures_against_targets,
+    clean_metrics,
+    clean_narrative,
+    clean_text,
+)
 
 ROLES = ("lead", "co")
 NOT_STARTED, IN_PROGRESS, COMPLETED, WITHDRAWN = (
@@ -76,7 +87,10 @@ class Assignment(Aggregate):
             a.corrections = {}
             a.escalations = {}
             a.extensions = {}
+            a.extension_of = {}
+            a.extended_to = {}
             a.chased = {}
+            a.chased_on = {}
             a.chases = {}
             a.acknowledgements = {}
             a.reminders = 0
@@ -154,6 +168,7 @@ class Assignment(Aggregate):
             a.reminders += 1
             a.chases[self.originator_version] = key = chase_key("reminder", self)
             a.chased[key] = self.originator_version
+            a.chased_on[key] = self.business_date
 
     class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
@@ -162,6 +177,7 @@ class Assignment(Aggregate):
             a.urges += 1
             a.chases[self.originator_version] = key = chase_key("urge", self)
             a.chased[key] = self.originator_version
+            a.chased_on[key] = self.business_date
 
     class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
@@ -170,6 +186,7 @@ class Assignment(Aggregate):
             a.escalations[self.originator_version] = "open"
             a.chases[self.originator_version] = key = chase_key("escalation", self)
             a.chased[key] = self.originator_version
+            a.chased_on[key] = self.business_date
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -202,6 +219,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.extensions[self.originator_version] = None
+            a.extension_of[self.originator_version] = f"{self.obligation}|{self.period}"
 
     class ExtensionDecided(Event):
         request: UUID
@@ -210,7 +228,10 @@ class Assignment(Aggregate):
         note: str
 
         def apply(self, a: Assignment) -> None:
-            a.extensions[a.version_of(self.request)] = "approved" if self.approved else "refused"
+            request = a.version_of(self.request)
+            a.extensions[request] = "approved" if self.approved else "refused"
+            if self.approved and self.new_due_on is not None and request in a.extension_of:
+                a.extended_to[a.extension_of[request]] = self.new_due_on
 
     class Completed(Event):
         """办结."""
@@ -253,9 +274,12 @@ class Assignment(Aggregate):
     corrections: dict[int, list[int]]  # report version -> correction versions
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
     chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
+    chased_on: dict[str, date]  # the same key -> business date of its latest chase
     chases: dict[int, str]  # every chase's version -> its key, as in ``chased``
     acknowledgements: dict[int, int]  # reminder/urge version -> its acknowledgement's
     extensions: dict[int, str | None]  # request version -> None | approved | refused
+    extension_of: dict[int, str]  # request version -> "obligation|period" it asks about
+    extended_to: dict[str, date]  # "obligation|period" -> the approved new due date
     reminders: int
     urges: int
 
@@ -269,7 +293,7 @@ class Assignment(Aggregate):
         state = dict(self.__dict__)
         for name in (
             "reports", "report_keys", "escalations", "extensions", "chased", "chases",
-            "acknowledgements",
+            "acknowledgements", "extension_of", "extended_to", "chased_on",
         ):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
@@ -290,13 +314,16 @@ class Assignment(Aggregate):
     def report_ids(self) -> dict[UUID, str]:
         return {self.event_id_at(v): period for v, period in self.reports.items()}
 
-    def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+    def _require_begun(self, act: Act) -> None:
         if not act.simulated and act.business_date < self.assigned_on:
             raise InvalidBusinessDate(
                 f"business date {act.business_date} is before {self.unit_name} was assigned "
                 f"to task {self.task_number} ({self.assigned_on})",
                 field="business_date",
             )
+
+    def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+        self._require_begun(act)
         self.trigger_event(event_class, **act.event_fields(), **fields)
         return event_id(self.id, self.version)
 
@@ -356,14 +383,17 @@ class Assignment(Aggregate):
         narrative: str,
         metrics: dict[str, Any] | None,
         idempotency_key: str | None,
+        targets: Sequence[dict[str, Any]] = (),
     ) -> tuple[UUID, bool]:
         """Record a report; returns (its event id, whether it is new).
 
         The same idempotency key with the same content returns the first report's id
-        and records nothing; with other content it is a conflict.
+        and records nothing; with other content it is a conflict. ``targets`` are the
+        task's: figures under their indicators are checked against them.
         """
         narrative = clean_narrative(narrative)
         values = clean_metrics(metrics)
+        check_figures_against_targets(values, list(targets))
         key = None
         if idempotency_key is not None:
             key = clean_text(idempotency_key, "idempotency key", limit=MAX_IDEMPOTENCY_KEY)
@@ -395,7 +425,10 @@ class Assignment(Aggregate):
         narrative: str,
         metrics: dict[str, Any] | None,
         reason: str,
+        targets: Sequence[dict[str, Any]] = (),
     ) -> UUID:
+        values = clean_metrics(metrics)
+        check_figures_against_targets(values, list(targets))
         if self.version_of(corrects) not in self.reports:
             raise UnknownEvent(
                 f"event {corrects} is not a progress report of {self.unit_name} "
@@ -409,7 +442,7 @@ class Assignment(Aggregate):
             act,
             corrects=corrects,
             narrative=clean_narrative(narrative),
-            metrics=clean_metrics(metrics),
+            metrics=values,
             reason=clean_text(reason, "reason"),
         )
 
@@ -425,13 +458,26 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...],
         once: bool,
         trigger: dict[str, Any] | None,
+        owed: Callable[[], OwedReport] | None,
     ) -> UUID | None:
         """Remind, urge or escalate. With ``once`` (the scheduler's ladder) a step
         already taken for this obligation and period is not taken again: None.
-        Without a ``trigger`` the office decided it."""
+        Without a ``trigger`` the office decided it.
+
+        ``owed`` gives the report as the plan lays it out (it raises when the plan owes
+        none; the ledger's ``_owed_report``), asked only once the assignment is open and
+        the act's date is within it. The chase is then checked against this stream's
+        facts: an approved extension moves the due date, ``due_on`` must be that date
+        (None takes it), nothing is chased once the period is reported, and urges and
+        escalations wait until the due date has passed. The office's second chase of the
+        same kind, obligation and period on the same business date records nothing and
+        returns the first one (it is that day's step). The ledger passes no ``owed`` for
+        the scheduler's ladder steps only.
+        """
         self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
         period = str(Period.parse(period))
         obligation = clean_text(obligation, "obligation", limit=200)
+        reason = clean_text(reason, "reason", limit=MAX_SHORT_TEXT)
         key = f"{kind}|{obligation}|{period}|{'simulated' if act.simulated else 'real'}"
         if once and key in self.chased:
             return None
@@ -441,16 +487,45 @@ class Assignment(Aggregate):
                 f"evidence {', '.join(unknown)} is not an event of this assignment",
                 field="evidence",
             )
+        if owed is not None:
+            self._require_begun(act)
+            due = self.due_date_of(owed())
+            if due_on is not None and due_on != due:
+                raise WrongDueDate(
+                    f"{obligation} {period} is due on {due}, not {due_on}", field="due_on"
+                )
+            due_on = due
+            if not once and self.chased_on.get(key) == act.business_date:
+                return self.event_id_at(self.chased[key])
+            self._require_unreported(obligation, period)
+            if kind != "reminder" and act.business_date <= due:
+                raise ObligationNotDue(
+                    f"{obligation} {period} is due on {due}: an {kind} comes only after the "
+                    f"due date has passed (business date {act.business_date})",
+                    field="period",
+                )
         return self._emit(
             event_class,
             act,
             obligation=obligation,
             period=period,
             due_on=due_on,
-            reason=clean_text(reason, "reason", limit=MAX_SHORT_TEXT),
+            reason=reason,
             evidence=list(evidence),
             trigger=dict(trigger) if trigger else {"rule": "office"},
         )
+
+    def due_date_of(self, owed: OwedReport) -> date:
+        """The obligation's due date on this stream: its own, or an approved extension's."""
+        return self.extended_to.get(f"{owed.rule}|{owed.period}", owed.due_on)
+
+    def _require_unreported(self, obligation: str, period: str) -> None:
+        if period in self.reports.values():
+            raise ObligationReported(
+                f"{self.unit_name} on task {self.task_number} has already reported {period}; "
+                f"{obligation} {period} is owed no more",
+                field="period",
+            )
 
     def chase_event(self, kind: str, obligation: str, period: str, simulated: bool) -> UUID | None:
         """The id of the reminder/urge/escalation already taken for this obligation."""
@@ -469,10 +544,11 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence,
-            once, trigger,
+            once, trigger, owed,
         )
 
     def issue_urge(
@@ -485,10 +561,11 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once,
-            trigger,
+            trigger, owed,
         )
 
     def escalate(
@@ -501,6 +578,7 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.EscalatedToSupervisionPlatform,
@@ -513,6 +591,7 @@ class Assignment(Aggregate):
             evidence,
             once,
             trigger,
+            owed,
         )
 
     def acknowledge_escalation(
@@ -576,25 +655,64 @@ class Assignment(Aggregate):
         return new, True
 
     def request_extension(
-        self, act: Act, obligation: str, period: str, requested_due_on: date, reason: str
+        self,
+        act: Act,
+        obligation: str,
+        period: str,
+        requested_due_on: date,
+        reason: str,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID:
+        """Ask for a later due date. With ``owed`` (the ledger always passes it) the
+        request names a report still owed, and asks for a date after its current one."""
         self._require_open("request an extension")
+        obligation = clean_text(obligation, "obligation", limit=200)
+        period = str(Period.parse(period))
         if requested_due_on <= act.business_date:
             raise InvalidInput(
                 "the requested due date must be in the future", field="requested_due_on"
             )
+        if owed is not None:
+            self._require_begun(act)
+            due = self.due_date_of(owed())
+            self._require_unreported(obligation, period)
+            if requested_due_on <= due:
+                raise WrongDueDate(
+                    f"{obligation} {period} is already due on {due}; ask for a later date",
+                    field="requested_due_on",
+                )
         return self._emit(
             self.ExtensionRequested,
             act,
-            obligation=clean_text(obligation, "obligation", limit=200),
-            period=str(Period.parse(period)),
+            obligation=obligation,
+            period=period,
             requested_due_on=requested_due_on,
             reason=clean_text(reason, "reason"),
         )
 
+    def extension_request(self, request: UUID) -> tuple[str, str]:
+        """The (obligation, period) an extension request of this stream asks about."""
+        version = self.version_of(request)
+        if version not in self.extensions:
+            raise UnknownEvent(
+                f"event {request} is not an extension request of this assignment", field="request"
+            )
+        obligation, period = self.extension_of[version].rsplit("|", 1)
+        return obligation, period
+
     def decide_extension(
-        self, act: Act, request: UUID, approved: bool, new_due_on: date | None, note: str
+        self,
+        act: Act,
+        request: UUID,
+        approved: bool,
+        new_due_on: date | None,
+        note: str,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID:
+        """Approve (with the new due date) or refuse. An approved date must be later than
+        both the obligation's current due date (``owed``, with any earlier extension)
+        and the decision's business date: a deadline set in the past would make the
+        report late the moment it was granted, and no second decision could undo it."""
         version = self.version_of(request)
         if version not in self.extensions:
             raise UnknownEvent(
@@ -602,6 +720,22 @@ class Assignment(Aggregate):
             )
         if self.extensions[version] is not None:
             raise ActionNotAllowed(f"extension request {request} was already decided")
+        if approved:
+            if new_due_on is None:
+                raise InvalidInput("an approval needs the new due date", field="new_due_on")
+            if new_due_on <= act.business_date:
+                raise WrongDueDate(
+                    f"the new due date {new_due_on} must be after the decision's business "
+                    f"date ({act.business_date})",
+                    field="new_due_on",
+                )
+            current = self.due_date_of(owed()) if owed is not None else None
+            if current is not None and new_due_on <= current:
+                raise WrongDueDate(
+                    f"the new due date {new_due_on} must be after the current due date "
+                    f"({current})",
+                    field="new_due_on",
+                )
         return self._emit(
             self.ExtensionDecided,
             act,
