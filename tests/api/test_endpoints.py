@@ -119,12 +119,12 @@ def test_strict_report_schema(api: Seeded) -> None:
 def test_office_actions_and_their_refusals(api: Seeded) -> None:
     chase = {"obligation": "implementation-report-quarterly", "period": "2026-Q2",
              "due_on": "2026-07-07", "reason": "未报"}
-    remind = post(api, "/assignments/{assignment}/reminders", chase)
+    remind = post(api, "/assignments/{chased}/reminders", chase)
     assert remind.status_code == 201 and remind.json["created"] is True
-    bad_evidence = post(api, "/assignments/{assignment}/urges",
+    bad_evidence = post(api, "/assignments/{chased}/urges",
                         {**chase, "evidence": [str(uuid.uuid4())]})
     assert bad_evidence.status_code == 404
-    urge = post(api, "/assignments/{assignment}/urges",
+    urge = post(api, "/assignments/{chased}/urges",
                 {**chase, "evidence": [remind.json["event_id"]]})
     assert urge.status_code == 201
     decided = post(api, "/assignments/{assignment}/extension-requests/{request}/decision",
@@ -266,11 +266,11 @@ def test_acknowledging_what_is_not_a_reminder_or_urge_is_refused(api: Seeded) ->
     svc = api.app.extensions["taskledger"]
     simulated = SimulatedClock(svc.clock.today(), wall=svc.clock)
     urge = svc.ledger.issue_urge(
-        Act.by(simulated, "scheduler", "system"), uuid.UUID(api.ids["assignment"]),
+        Act.by(simulated, "scheduler", "system"), uuid.UUID(api.ids["chased"]),
         "implementation-report-quarterly", "2026-Q2", None, "模拟催办",
     )
     before = position(api)
-    refused = post(api, f"/assignments/{{assignment}}/chases/{urge.event_id}/acknowledgement",
+    refused = post(api, f"/assignments/{{chased}}/chases/{urge.event_id}/acknowledgement",
                    {}, "liaison")
     assert refused.status_code == 409 and "simulated" in refused.json["detail"]
     assert position(api) == before
