@@ -653,7 +653,7 @@ class Ledger(Application[UUID]):
             period=parsed,
             due_on=report.due_on,
             extended_to=extended,
-            reported=str(parsed) in assignment.reports.values(),
+            reported=assignment.reported_on.get(str(parsed), date.max) <= day,
         )
 
     def _owed_report(

@@ -83,6 +83,7 @@ class Assignment(Aggregate):
             a.assigned_on = self.business_date
             a.status = NOT_STARTED
             a.reports = {}
+            a.reported_on = {}
             a.report_keys = {}
             a.corrections = {}
             a.escalations = {}
@@ -90,7 +91,7 @@ class Assignment(Aggregate):
             a.extension_of = {}
             a.extended_to = {}
             a.chased = {}
-            a.chased_on = {}
+            a.office_chased = {}
             a.chases = {}
             a.acknowledgements = {}
             a.reminders = 0
@@ -122,6 +123,9 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.reports[self.originator_version] = self.period
+            first = a.reported_on.get(self.period)
+            if first is None or self.business_date < first:
+                a.reported_on[self.period] = self.business_date
             if self.idempotency_key:
                 a.report_keys[self.idempotency_key] = (self.originator_version, self.content_hash)
             if a.status == NOT_STARTED:
@@ -161,32 +165,32 @@ class Assignment(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["trigger"] = None
 
+        def _record(self, a: Assignment, kind: str) -> None:
+            a.chases[self.originator_version] = key = chase_key(kind, self)
+            a.chased[key] = self.originator_version
+            if self.trigger is not None and self.trigger.get("rule") == "office":
+                a.office_chased[key] = (self.business_date, self.originator_version)
+
     class ReminderIssued(_Chase):
         """提醒: before a deadline."""
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
-            a.chases[self.originator_version] = key = chase_key("reminder", self)
-            a.chased[key] = self.originator_version
-            a.chased_on[key] = self.business_date
+            self._record(a, "reminder")
 
     class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
-            a.chases[self.originator_version] = key = chase_key("urge", self)
-            a.chased[key] = self.originator_version
-            a.chased_on[key] = self.business_date
+            self._record(a, "urge")
 
     class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
-            a.chases[self.originator_version] = key = chase_key("escalation", self)
-            a.chased[key] = self.originator_version
-            a.chased_on[key] = self.business_date
+            self._record(a, "escalation")
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -270,11 +274,13 @@ class Assignment(Aggregate):
     # cheap to copy (the repository cache deep-copies it on every command); their
     # public ids (uuid5 of stream and version) are computed only when asked for.
     reports: dict[int, str]  # report version -> period
+    reported_on: dict[str, date]  # period -> business date of its first report
     report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, content hash)
     corrections: dict[int, list[int]]  # report version -> correction versions
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
     chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
-    chased_on: dict[str, date]  # the same key -> business date of its latest chase
+    # the same key -> (business date, version) of the office's latest such chase
+    office_chased: dict[str, tuple[date, int]]
     chases: dict[int, str]  # every chase's version -> its key, as in ``chased``
     acknowledgements: dict[int, int]  # reminder/urge version -> its acknowledgement's
     extensions: dict[int, str | None]  # request version -> None | approved | refused
@@ -293,7 +299,7 @@ class Assignment(Aggregate):
         state = dict(self.__dict__)
         for name in (
             "reports", "report_keys", "escalations", "extensions", "chased", "chases",
-            "acknowledgements", "extension_of", "extended_to", "chased_on",
+            "acknowledgements", "extension_of", "extended_to", "office_chased", "reported_on",
         ):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
@@ -471,8 +477,9 @@ class Assignment(Aggregate):
         (None takes it), nothing is chased once the period is reported, and urges and
         escalations wait until the due date has passed. The office's second chase of the
         same kind, obligation and period on the same business date records nothing and
-        returns the first one (it is that day's step). The ledger passes no ``owed`` for
-        the scheduler's ladder steps only.
+        returns the first one (it is the office's step for that day; the ladder's own
+        step that day does not count, so the office can still urge after it). The
+        ledger passes no ``owed`` for the scheduler's ladder steps only.
         """
         self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
         period = str(Period.parse(period))
@@ -495,9 +502,10 @@ class Assignment(Aggregate):
                     f"{obligation} {period} is due on {due}, not {due_on}", field="due_on"
                 )
             due_on = due
-            if not once and self.chased_on.get(key) == act.business_date:
-                return self.event_id_at(self.chased[key])
-            self._require_unreported(obligation, period)
+            earlier = self.office_chased.get(key)
+            if trigger is None and earlier is not None and earlier[0] == act.business_date:
+                return self.event_id_at(earlier[1])
+            self._require_unreported(obligation, period, act.business_date)
             if kind != "reminder" and act.business_date <= due:
                 raise ObligationNotDue(
                     f"{obligation} {period} is due on {due}: an {kind} comes only after the "
@@ -519,11 +527,14 @@ class Assignment(Aggregate):
         """The obligation's due date on this stream: its own, or an approved extension's."""
         return self.extended_to.get(f"{owed.rule}|{owed.period}", owed.due_on)
 
-    def _require_unreported(self, obligation: str, period: str) -> None:
-        if period in self.reports.values():
+    def _require_unreported(self, obligation: str, period: str, day: date) -> None:
+        """Refuse to chase a period reported on or before ``day`` (an act recorded later
+        for an earlier day, such as a paper reminder, sees the state of that day)."""
+        reported = self.reported_on.get(period)
+        if reported is not None and reported <= day:
             raise ObligationReported(
-                f"{self.unit_name} on task {self.task_number} has already reported {period}; "
-                f"{obligation} {period} is owed no more",
+                f"{self.unit_name} on task {self.task_number} reported {period} on "
+                f"{reported}; {obligation} {period} is owed no more",
                 field="period",
             )
 
@@ -675,7 +686,7 @@ class Assignment(Aggregate):
         if owed is not None:
             self._require_begun(act)
             due = self.due_date_of(owed())
-            self._require_unreported(obligation, period)
+            self._require_unreported(obligation, period, act.business_date)
             if requested_due_on <= due:
                 raise WrongDueDate(
                     f"{obligation} {period} is already due on {due}; ask for a later date",
