@@ -662,7 +662,9 @@ class Ledger(Application[UUID]):
         """The plan's obligation (due date before extensions) or ObligationNotOwed.
 
         ``fresh`` False reads the plan and unit from this process's cache (a command's
-        first try); a refusal is then decided again on fresh state (see :meth:`_change`).
+        first try); a refusal is then decided again on fresh state (see :meth:`_change`),
+        while a chase accepted on a plan amended or closed a moment ago by another
+        process stands, as a report does (the office sees it in the audit trail).
         The calendar is always checked against the store: a due date must not come from
         a calendar another process has since adjusted.
         """
