@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +19,18 @@ from api.schemas import ProblemOut
 from api.services import Services, Settings
 from ledger.errors import LedgerError
 from ledger.store import configured_store
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON as RFC 8259 has it: ``Infinity`` and ``NaN`` are not JSON, so a value that
+    would print as one is a bug to surface (a 500), never a body a client cannot parse.
+    The ledger refuses such figures and the read models make computed ones finite."""
+
+    ensure_ascii = False  # Chinese stays readable in responses
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
 
 
 class ProblemApi(Api):
@@ -68,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                     "Errors are application/problem+json."},
         },
     )
-    app.json.ensure_ascii = False  # Chinese stays readable in responses
+    app.json = StrictJSONProvider(app)
     services = Services(settings)
     app.extensions["taskledger"] = services
     app.extensions["taskledger.metrics"] = Counter()

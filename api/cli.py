@@ -422,7 +422,11 @@ def cmd_chase(args: argparse.Namespace) -> int:
             "period": period,
             "due_on": due_on.isoformat(),
             "position": receipt.position,
+            "created": receipt.created,
         }, ensure_ascii=False))
+    elif not receipt.created:
+        print(f"already {done} {who} for {rule} {period} today (event {receipt.event_id}); "
+              "nothing recorded")
     else:
         print(f"{done} {who} for {rule} {period}, due {due_on} "
               f"(event {receipt.event_id}, ledger position {receipt.position})")

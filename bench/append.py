@@ -10,7 +10,10 @@ rotates every round, so machine noise hits every contender alike):
 - ``report_progress``: ``Ledger.report_progress`` on a set of assignments, one event
   per call, each call its own transaction (read the assignment and the plan, decide,
   write), as a liaison's report arrives through the API;
-- ``issue_reminder``: ``Ledger.issue_reminder``, one event per call (no plan check);
+- ``issue_reminder``: ``Ledger.issue_reminder`` from the office, one event per call,
+  checked against the obligation it names (the plan's duties, the working calendar's
+  latest version: one indexed read); each call names another owed month or business
+  date, since the office's same chase on one day is recorded once (up to ~6,000 calls);
 - ``bare``: a bare eventsourcing ``Application`` saving trivial one-event aggregates,
   each in its own ``app.save()``: the floor cost of one append on that store.
 
@@ -39,7 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -191,7 +194,6 @@ def build_assignments(ledger: Ledger, tasks: int) -> list[UUID]:
 
 def ledger_contenders(ledger: Ledger, assignments: list[UUID]) -> list[Contender]:
     clock = ledger.clock
-    due = date(2026, 7, 10)
 
     def report(i: int) -> None:
         act = Act.by(clock, "liaison:bench", "liaison")
@@ -205,16 +207,22 @@ def ledger_contenders(ledger: Ledger, assignments: list[UUID]) -> list[Contender
         )
         assert receipt.created
 
+    months = ("2026-02", "2026-03", "2026-04", "2026-05")  # owed, never reported here
+
     def remind(i: int) -> None:
-        act = Act.by(clock, "scheduler", "system")
-        ledger.issue_reminder(
+        # the n-th reminder on a stream: another (month, business date) pair each time
+        n = i // len(assignments)
+        day = clock.today() - timedelta(days=(n // len(months)) % 30)  # all in June
+        act = Act.by(clock, "office-clerk", "office", business_date=day)
+        receipt = ledger.issue_reminder(
             act,
             assignments[i % len(assignments)],
-            "月度进展报送",
-            "2026-06",
-            due,
-            "2026-06 月度进展将于 2026-07-10 到期，请按时报送。",
+            "monthly-progress",
+            months[n % len(months)],
+            None,
+            "月度进展报告已到期，请尽快报送。",
         )
+        assert receipt.created
 
     return [Contender("report_progress", report), Contender("issue_reminder", remind)]
 

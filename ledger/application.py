@@ -35,6 +35,7 @@ from ledger.assignment import Assignment
 from ledger.calendar import ChineseCalendar
 from ledger.clock import Clock, SystemClock
 from ledger.cycle import Cycle
+from ledger.duties import OwedReport, PlanDuty, obligation_horizon, owed_report, plan_duties
 from ledger.errors import (
     ConcurrentWriteConflict,
     InvalidInput,
@@ -50,6 +51,7 @@ from ledger.periods import Period
 from ledger.plan import Plan, Task
 from ledger.store import StoreConfig, prepare_sqlite_file, require_store
 from ledger.unit import Unit
+from ledger.validation import clean_text
 
 AGG = TypeVar("AGG", bound=Aggregate)
 T = TypeVar("T")
@@ -99,6 +101,21 @@ class Receipt:
     def event_id(self) -> UUID | None:
         """The last event written, if any."""
         return self.event_ids[-1] if self.event_ids else None
+
+
+@dataclass(frozen=True)
+class OwedObligation:
+    """A report an assignment owes: its own due date and any approved extension."""
+
+    rule: str
+    period: Period
+    due_on: date
+    extended_to: date | None
+    reported: bool
+
+    @property
+    def effective_due_on(self) -> date:
+        return self.extended_to or self.due_on
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,8 @@ class Ledger(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self._stream_locks = _StreamLocks()
         self._contended: dict[UUID, float] = {}  # stream -> when it last met a conflict
+        self._duties_cache: dict[tuple[UUID, int], tuple[list[PlanDuty], date]] = {}
+        self._calendar_cache: tuple[int, ChineseCalendar] | None = None
         try:
             super().__init__(env)
         except (OperationalError, StoreDatabaseError) as error:
@@ -535,10 +554,14 @@ class Ledger(Application[UUID]):
         """A unit reports progress for a period; a repeated idempotency key writes nothing."""
         parsed = Period.parse(period)
         outcome: dict[str, bool] = {}
+        attempts = [0]
 
         def decide(a: Assignment) -> UUID:
+            fresh, attempts[0] = attempts[0] > 0, attempts[0] + 1
             self._check_period_in_plan(a.plan_id, parsed, act)
-            event, created = a.report_progress(act, parsed, narrative, metrics, idempotency_key)
+            event, created = a.report_progress(
+                act, parsed, narrative, metrics, idempotency_key, self._targets(a, fresh)
+            )
             outcome["created"] = created
             return event
 
@@ -585,12 +608,22 @@ class Ledger(Application[UUID]):
     ) -> Receipt:
         """Correct a report (or a correction of one): ``narrative`` None keeps the
         wording; in ``metrics`` a number sets a figure, None removes it, and figures
-        not named keep their values."""
-        return self._on_assignment(
-            act,
-            assignment_id,
-            lambda a: a.correct_progress(act, corrects, narrative, metrics, reason),
-        )
+        not named keep their values. Figures set are checked against the task's targets."""
+        attempts = [0]
+
+        def decide(a: Assignment) -> UUID:
+            fresh, attempts[0] = attempts[0] > 0, attempts[0] + 1
+            return a.correct_progress(
+                act, corrects, narrative, metrics, reason, self._targets(a, fresh)
+            )
+
+        return self._on_assignment(act, assignment_id, decide)
+
+    def _targets(self, assignment: Assignment, fresh: bool) -> list[dict[str, Any]]:
+        """The task's targets, which the figures of a report are checked against."""
+        if fresh:
+            return self.get_task(assignment.task_id).targets
+        return self._cached(assignment.task_id, Task, lambda: UnknownTask("unknown task")).targets
 
     def issue_reminder(
         self,
@@ -605,12 +638,9 @@ class Ledger(Application[UUID]):
         once: bool = False,
         trigger: dict[str, Any] | None = None,
     ) -> Receipt:
-        return self._on_assignment(
-            act,
-            assignment_id,
-            lambda a: a.issue_reminder(
-                act, obligation, period, due_on, reason, list(evidence), once, trigger
-            ),
+        return self._chase(
+            "issue_reminder", act, assignment_id, obligation, period, due_on, reason, evidence,
+            once, trigger,
         )
 
     def issue_urge(
@@ -626,12 +656,9 @@ class Ledger(Application[UUID]):
         once: bool = False,
         trigger: dict[str, Any] | None = None,
     ) -> Receipt:
-        return self._on_assignment(
-            act,
-            assignment_id,
-            lambda a: a.issue_urge(
-                act, obligation, period, due_on, reason, list(evidence), once, trigger
-            ),
+        return self._chase(
+            "issue_urge", act, assignment_id, obligation, period, due_on, reason, evidence,
+            once, trigger,
         )
 
     def escalate(
@@ -647,13 +674,159 @@ class Ledger(Application[UUID]):
         once: bool = False,
         trigger: dict[str, Any] | None = None,
     ) -> Receipt:
-        return self._on_assignment(
-            act,
-            assignment_id,
-            lambda a: a.escalate(
-                act, obligation, period, due_on, reason, list(evidence), once, trigger
-            ),
+        return self._chase(
+            "escalate", act, assignment_id, obligation, period, due_on, reason, evidence,
+            once, trigger,
         )
+
+    def _chase(
+        self,
+        method: str,
+        act: Act,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        due_on: date | None,
+        reason: str,
+        evidence: Sequence[UUID],
+        once: bool,
+        trigger: dict[str, Any] | None,
+    ) -> Receipt:
+        """A reminder, urge or escalation, checked against the obligation it names.
+
+        The scheduler's ladder steps (``once`` with a ``trigger``) are not checked again:
+        ``scheduler.ladder`` lays them out from the read models' obligations, which the
+        projector computes with the same :func:`ledger.duties.owed_reports` and calendar,
+        and passes each obligation's own (extended) due date; re-deriving every step of
+        a day's batch from the plan and calendar would only repeat that work.
+        """
+        ladder_step = once and trigger is not None
+        rule = clean_text(obligation, "obligation", limit=200)
+        parsed = Period.parse(period)
+        attempts = [0]
+
+        def decide(a: Assignment) -> UUID | None:
+            fresh, attempts[0] = attempts[0] > 0, attempts[0] + 1
+            owed = None if ladder_step else (
+                lambda: self._owed_report(a, rule, parsed, act.business_date, fresh=fresh)
+            )
+            return getattr(a, method)(
+                act, rule, str(parsed), due_on, reason, list(evidence), once, trigger,
+                owed=owed,
+            )
+
+        event, position = self._change(
+            assignment_id, Assignment, lambda: NotAssigned(f"no assignment {assignment_id}"),
+            decide,
+        )
+        return Receipt(
+            assignment_id, (event,) if event else (), position, created=position is not None
+        )
+
+    # ---- obligations -------------------------------------------------------------------
+    def owed(
+        self,
+        assignment_id: UUID,
+        obligation: str,
+        period: str,
+        business_date: date | None = None,
+    ) -> OwedObligation:
+        """Whether the assignment owes this report (rule and period) and when it is due.
+
+        Raises :class:`ObligationNotOwed` when the plan does not lay it out for this
+        assignment or its period has not begun by ``business_date`` (today by default).
+        """
+        assignment = self.get_assignment(assignment_id)
+        rule = clean_text(obligation, "obligation", limit=200)
+        parsed = Period.parse(period)
+        day = business_date or self.clock.today()
+        report = self._owed_report(assignment, rule, parsed, day, fresh=True)
+        extended = assignment.extended_to.get(f"{rule}|{parsed}")
+        return OwedObligation(
+            rule=rule,
+            period=parsed,
+            due_on=report.due_on,
+            extended_to=extended,
+            reported=assignment.reported_on.get(str(parsed), date.max) <= day,
+        )
+
+    def _owed_report(
+        self, assignment: Assignment, rule: str, period: Period, day: date, *, fresh: bool
+    ) -> OwedReport:
+        """The plan's obligation (due date before extensions) or ObligationNotOwed.
+
+        ``fresh`` False reads the plan and unit from this process's cache (a command's
+        first try); a refusal is then decided again on fresh state (see :meth:`_change`),
+        while a chase accepted on a plan amended or closed a moment ago by another
+        process stands, as a report does (the office sees it in the audit trail).
+        The calendar is always checked against the store: a due date must not come from
+        a calendar another process has since adjusted.
+        """
+        if fresh:
+            plan = self.get_plan(assignment.plan_id)
+            unit = self.get_unit(assignment.unit_id)
+        else:
+            plan = self._cached(assignment.plan_id, Plan, lambda: UnknownPlan("unknown plan"))
+            unit = self._cached(assignment.unit_id, Unit, lambda: UnknownUnit("unknown unit"))
+        facts = self._plan_facts(plan)
+        active_from = (
+            plan.issued_on
+            if assignment.source == "document" and plan.issued_on
+            else assignment.assigned_on
+        )
+        return owed_report(
+            facts[0],
+            rule,
+            period,
+            task_number=assignment.task_number,
+            unit_name=assignment.unit_name,
+            unit_kind=unit.kind,
+            active_from=active_from,
+            horizon=facts[1],
+            closed_on=plan.closed_on,
+            business_date=day,
+            calendar=self._checked_calendar(),
+        )
+
+    def _cached(self, aggregate_id: UUID, kind: type[AGG], missing: Callable[[], Exception]) -> AGG:
+        """A read-only look at a cached aggregate (no defensive copy): never mutate it."""
+        try:
+            aggregate = self.repository.get(
+                aggregate_id, projector_func=_project, deepcopy_from_cache=False
+            )
+        except AggregateNotFoundError:
+            raise missing() from None
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        if not isinstance(aggregate, kind):
+            raise missing()
+        return aggregate
+
+    def _plan_facts(self, plan: Plan) -> tuple[list[PlanDuty], date]:
+        """A plan's duties and obligation horizon, kept per plan version."""
+        key = (plan.id, plan.version)
+        facts = self._duties_cache.get(key)
+        if facts is None:
+            facts = (
+                plan_duties(plan.obligations),
+                obligation_horizon(plan.issued_on or date(2000, 1, 1), plan.targets),
+            )
+            self._duties_cache[key] = facts
+        return facts
+
+    def _checked_calendar(self) -> ChineseCalendar:
+        """The working calendar, rebuilt only when the office's calendar log has changed
+        (one indexed read of its latest version)."""
+        log_id = ids.calendar_log_id()
+        try:
+            latest = self.recorder.select_events(log_id, desc=True, limit=1)
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        version = latest[0].originator_version if latest else 0
+        cached = self._calendar_cache
+        if cached is None or cached[0] != version:
+            cached = self._calendar_cache = (version, self.working_calendar())
+        return cached[1]
 
     def acknowledge_escalation(
         self,
@@ -699,11 +872,18 @@ class Ledger(Application[UUID]):
         requested_due_on: date,
         reason: str,
     ) -> Receipt:
-        return self._on_assignment(
-            act,
-            assignment_id,
-            lambda a: a.request_extension(act, obligation, period, requested_due_on, reason),
-        )
+        rule = clean_text(obligation, "obligation", limit=200)
+        parsed = Period.parse(period)
+        attempts = [0]
+
+        def decide(a: Assignment) -> UUID:
+            fresh, attempts[0] = attempts[0] > 0, attempts[0] + 1
+            return a.request_extension(
+                act, rule, str(parsed), requested_due_on, reason,
+                lambda: self._owed_report(a, rule, parsed, act.business_date, fresh=fresh),
+            )
+
+        return self._on_assignment(act, assignment_id, decide)
 
     def decide_extension(
         self,
@@ -714,11 +894,21 @@ class Ledger(Application[UUID]):
         new_due_on: date | None = None,
         note: str = "",
     ) -> Receipt:
+        attempts = [0]
+
         def decide(a: Assignment) -> UUID:
+            fresh, attempts[0] = attempts[0] > 0, attempts[0] + 1
             due = new_due_on
             if approved and due is None:
                 due = _requested_due_on(self, a, request)
-            return a.decide_extension(act, request, approved, due, note)
+
+            def owed() -> OwedReport:
+                rule, period = a.extension_request(request)
+                return self._owed_report(
+                    a, rule, Period.parse(period), act.business_date, fresh=fresh
+                )
+
+            return a.decide_extension(act, request, approved, due, note, owed)
 
         return self._on_assignment(act, assignment_id, decide)
 

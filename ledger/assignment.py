@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -16,13 +17,17 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
+from ledger.duties import OwedReport
 from ledger.errors import (
     ActionNotAllowed,
     IdempotencyConflict,
     InvalidBusinessDate,
     InvalidInput,
     InvalidValue,
+    ObligationNotDue,
+    ObligationReported,
     UnknownEvent,
+    WrongDueDate,
 )
 from ledger.ids import event_id
 from ledger.meaning import report_meaning
@@ -30,6 +35,7 @@ from ledger.periods import Period
 from ledger.validation import (
     MAX_METRICS,
     MAX_SHORT_TEXT,
+    check_figures_against_targets,
     clean_metrics,
     clean_narrative,
     clean_text,
@@ -80,13 +86,17 @@ class Assignment(Aggregate):
             a.assigned_on = self.business_date
             a.status = NOT_STARTED
             a.reports = {}
+            a.reported_on = {}
             a.report_keys = {}
             a.corrections = {}
             a.correction_of = {}
             a.report_values = {}
             a.escalations = {}
             a.extensions = {}
+            a.extension_of = {}
+            a.extended_to = {}
             a.chased = {}
+            a.office_chased = {}
             a.chases = {}
             a.acknowledgements = {}
             a.reminders = 0
@@ -121,6 +131,9 @@ class Assignment(Aggregate):
             a.report_values[self.originator_version] = (
                 narrative_digest(self.narrative), dict(self.metrics), self.simulated
             )
+            first = a.reported_on.get(self.period)
+            if first is None or self.business_date < first:
+                a.reported_on[self.period] = self.business_date
             if self.idempotency_key:
                 # The meaning of the stored report, not its stored hash: a key recorded
                 # before meanings were compared keeps matching, and 8000 == 8000.0.
@@ -191,29 +204,32 @@ class Assignment(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["trigger"] = None
 
+        def _record(self, a: Assignment, kind: str) -> None:
+            a.chases[self.originator_version] = key = chase_key(kind, self)
+            a.chased[key] = self.originator_version
+            if self.trigger is not None and self.trigger.get("rule") == "office":
+                a.office_chased[key] = (self.business_date, self.originator_version)
+
     class ReminderIssued(_Chase):
         """提醒: before a deadline."""
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
-            a.chases[self.originator_version] = key = chase_key("reminder", self)
-            a.chased[key] = self.originator_version
+            self._record(a, "reminder")
 
     class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
-            a.chases[self.originator_version] = key = chase_key("urge", self)
-            a.chased[key] = self.originator_version
+            self._record(a, "urge")
 
     class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
-            a.chases[self.originator_version] = key = chase_key("escalation", self)
-            a.chased[key] = self.originator_version
+            self._record(a, "escalation")
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -246,6 +262,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.extensions[self.originator_version] = None
+            a.extension_of[self.originator_version] = f"{self.obligation}|{self.period}"
 
     class ExtensionDecided(Event):
         request: UUID
@@ -254,7 +271,10 @@ class Assignment(Aggregate):
         note: str
 
         def apply(self, a: Assignment) -> None:
-            a.extensions[a.version_of(self.request)] = "approved" if self.approved else "refused"
+            request = a.version_of(self.request)
+            a.extensions[request] = "approved" if self.approved else "refused"
+            if self.approved and self.new_due_on is not None and request in a.extension_of:
+                a.extended_to[a.extension_of[request]] = self.new_due_on
 
     class Completed(Event):
         """办结."""
@@ -293,6 +313,7 @@ class Assignment(Aggregate):
     # cheap to copy (the repository cache deep-copies it on every command); their
     # public ids (uuid5 of stream and version) are computed only when asked for.
     reports: dict[int, str]  # report version -> period
+    reported_on: dict[str, date]  # period -> business date of its first report
     report_keys: dict[str, tuple[int, str]]  # idempotency key -> (version, meaning)
     corrections: dict[int, list[int]]  # report version -> correction versions
     correction_of: dict[int, int]  # correction version -> the report it changed
@@ -301,9 +322,13 @@ class Assignment(Aggregate):
     report_values: dict[int, tuple[str, dict[str, Any], bool]]
     escalations: dict[int, str]  # escalation version -> open | acknowledged | resolved
     chased: dict[str, int]  # "kind|obligation|period|real/simulated" -> version
+    # the same key -> (business date, version) of the office's latest such chase
+    office_chased: dict[str, tuple[date, int]]
     chases: dict[int, str]  # every chase's version -> its key, as in ``chased``
     acknowledgements: dict[int, int]  # reminder/urge version -> its acknowledgement's
     extensions: dict[int, str | None]  # request version -> None | approved | refused
+    extension_of: dict[int, str]  # request version -> "obligation|period" it asks about
+    extended_to: dict[str, date]  # "obligation|period" -> the approved new due date
     reminders: int
     urges: int
 
@@ -318,6 +343,7 @@ class Assignment(Aggregate):
         for name in (
             "reports", "report_keys", "escalations", "extensions", "chased", "chases",
             "acknowledgements", "correction_of", "report_values",
+            "extension_of", "extended_to", "office_chased", "reported_on",
         ):
             state[name] = dict(state[name])
         state["corrections"] = {k: list(v) for k, v in state["corrections"].items()}
@@ -338,13 +364,16 @@ class Assignment(Aggregate):
     def report_ids(self) -> dict[UUID, str]:
         return {self.event_id_at(v): period for v, period in self.reports.items()}
 
-    def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+    def _require_begun(self, act: Act) -> None:
         if not act.simulated and act.business_date < self.assigned_on:
             raise InvalidBusinessDate(
                 f"business date {act.business_date} is before {self.unit_name} was assigned "
                 f"to task {self.task_number} ({self.assigned_on})",
                 field="business_date",
             )
+
+    def _emit(self, event_class: type[Assignment.Event], act: Act, **fields: Any) -> UUID:
+        self._require_begun(act)
         self.trigger_event(event_class, **act.event_fields(), **fields)
         return event_id(self.id, self.version)
 
@@ -404,15 +433,18 @@ class Assignment(Aggregate):
         narrative: str,
         metrics: dict[str, Any] | None,
         idempotency_key: str | None,
+        targets: Sequence[dict[str, Any]] = (),
     ) -> tuple[UUID, bool]:
         """Record a report; returns (its event id, whether it is new).
 
         The same idempotency key with the same content returns the first report's id
         and records nothing; with other content it is a conflict. "The same" is by
-        meaning (``ledger.meaning``), against what the first report stored.
+        meaning (``ledger.meaning``), against what the first report stored. ``targets``
+        are the task's: figures under their indicators are checked against them.
         """
         narrative = clean_narrative(narrative)
         values = clean_metrics(metrics)
+        check_figures_against_targets(values, list(targets))
         key = None
         if idempotency_key is not None:
             key = clean_text(idempotency_key, "idempotency key", limit=MAX_IDEMPOTENCY_KEY)
@@ -444,6 +476,7 @@ class Assignment(Aggregate):
         narrative: str | None,
         metrics: dict[str, Any] | None,
         reason: str,
+        targets: Sequence[dict[str, Any]] = (),
     ) -> UUID:
         """Correct a report, or a correction of one: only what is named changes.
 
@@ -471,6 +504,10 @@ class Assignment(Aggregate):
             )
         new_narrative = None if narrative is None else clean_narrative(narrative)
         changes = _figure_changes(metrics)
+        check_figures_against_targets(
+            {name: value for name, value in changes.items() if value is not None},
+            list(targets),
+        )
         if new_narrative is None and not changes:
             raise InvalidInput(
                 "a correction must change the narrative or at least one figure",
@@ -522,13 +559,27 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...],
         once: bool,
         trigger: dict[str, Any] | None,
+        owed: Callable[[], OwedReport] | None,
     ) -> UUID | None:
         """Remind, urge or escalate. With ``once`` (the scheduler's ladder) a step
         already taken for this obligation and period is not taken again: None.
-        Without a ``trigger`` the office decided it."""
+        Without a ``trigger`` the office decided it.
+
+        ``owed`` gives the report as the plan lays it out (it raises when the plan owes
+        none; the ledger's ``_owed_report``), asked only once the assignment is open and
+        the act's date is within it. The chase is then checked against this stream's
+        facts: an approved extension moves the due date, ``due_on`` must be that date
+        (None takes it), nothing is chased once the period is reported, and urges and
+        escalations wait until the due date has passed. The office's second chase of the
+        same kind, obligation and period on the same business date records nothing and
+        returns the first one (it is the office's step for that day; the ladder's own
+        step that day does not count, so the office can still urge after it). The
+        ledger passes no ``owed`` for the scheduler's ladder steps only.
+        """
         self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
         period = str(Period.parse(period))
         obligation = clean_text(obligation, "obligation", limit=200)
+        reason = clean_text(reason, "reason", limit=MAX_SHORT_TEXT)
         key = f"{kind}|{obligation}|{period}|{'simulated' if act.simulated else 'real'}"
         if once and key in self.chased:
             return None
@@ -538,16 +589,49 @@ class Assignment(Aggregate):
                 f"evidence {', '.join(unknown)} is not an event of this assignment",
                 field="evidence",
             )
+        if owed is not None:
+            self._require_begun(act)
+            due = self.due_date_of(owed())
+            if due_on is not None and due_on != due:
+                raise WrongDueDate(
+                    f"{obligation} {period} is due on {due}, not {due_on}", field="due_on"
+                )
+            due_on = due
+            earlier = self.office_chased.get(key)
+            if trigger is None and earlier is not None and earlier[0] == act.business_date:
+                return self.event_id_at(earlier[1])
+            self._require_unreported(obligation, period, act.business_date)
+            if kind != "reminder" and act.business_date <= due:
+                raise ObligationNotDue(
+                    f"{obligation} {period} is due on {due}: an {kind} comes only after the "
+                    f"due date has passed (business date {act.business_date})",
+                    field="period",
+                )
         return self._emit(
             event_class,
             act,
             obligation=obligation,
             period=period,
             due_on=due_on,
-            reason=clean_text(reason, "reason", limit=MAX_SHORT_TEXT),
+            reason=reason,
             evidence=list(evidence),
             trigger=dict(trigger) if trigger else {"rule": "office"},
         )
+
+    def due_date_of(self, owed: OwedReport) -> date:
+        """The obligation's due date on this stream: its own, or an approved extension's."""
+        return self.extended_to.get(f"{owed.rule}|{owed.period}", owed.due_on)
+
+    def _require_unreported(self, obligation: str, period: str, day: date) -> None:
+        """Refuse to chase a period reported on or before ``day`` (an act recorded later
+        for an earlier day, such as a paper reminder, sees the state of that day)."""
+        reported = self.reported_on.get(period)
+        if reported is not None and reported <= day:
+            raise ObligationReported(
+                f"{self.unit_name} on task {self.task_number} reported {period} on "
+                f"{reported}; {obligation} {period} is owed no more",
+                field="period",
+            )
 
     def chase_event(self, kind: str, obligation: str, period: str, simulated: bool) -> UUID | None:
         """The id of the reminder/urge/escalation already taken for this obligation."""
@@ -566,10 +650,11 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence,
-            once, trigger,
+            once, trigger, owed,
         )
 
     def issue_urge(
@@ -582,10 +667,11 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once,
-            trigger,
+            trigger, owed,
         )
 
     def escalate(
@@ -598,6 +684,7 @@ class Assignment(Aggregate):
         evidence: list[UUID] | tuple[UUID, ...] = (),
         once: bool = False,
         trigger: dict[str, Any] | None = None,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
             self.EscalatedToSupervisionPlatform,
@@ -610,6 +697,7 @@ class Assignment(Aggregate):
             evidence,
             once,
             trigger,
+            owed,
         )
 
     def acknowledge_escalation(
@@ -673,25 +761,64 @@ class Assignment(Aggregate):
         return new, True
 
     def request_extension(
-        self, act: Act, obligation: str, period: str, requested_due_on: date, reason: str
+        self,
+        act: Act,
+        obligation: str,
+        period: str,
+        requested_due_on: date,
+        reason: str,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID:
+        """Ask for a later due date. With ``owed`` (the ledger always passes it) the
+        request names a report still owed, and asks for a date after its current one."""
         self._require_open("request an extension")
+        obligation = clean_text(obligation, "obligation", limit=200)
+        period = str(Period.parse(period))
         if requested_due_on <= act.business_date:
             raise InvalidInput(
                 "the requested due date must be in the future", field="requested_due_on"
             )
+        if owed is not None:
+            self._require_begun(act)
+            due = self.due_date_of(owed())
+            self._require_unreported(obligation, period, act.business_date)
+            if requested_due_on <= due:
+                raise WrongDueDate(
+                    f"{obligation} {period} is already due on {due}; ask for a later date",
+                    field="requested_due_on",
+                )
         return self._emit(
             self.ExtensionRequested,
             act,
-            obligation=clean_text(obligation, "obligation", limit=200),
-            period=str(Period.parse(period)),
+            obligation=obligation,
+            period=period,
             requested_due_on=requested_due_on,
             reason=clean_text(reason, "reason"),
         )
 
+    def extension_request(self, request: UUID) -> tuple[str, str]:
+        """The (obligation, period) an extension request of this stream asks about."""
+        version = self.version_of(request)
+        if version not in self.extensions:
+            raise UnknownEvent(
+                f"event {request} is not an extension request of this assignment", field="request"
+            )
+        obligation, period = self.extension_of[version].rsplit("|", 1)
+        return obligation, period
+
     def decide_extension(
-        self, act: Act, request: UUID, approved: bool, new_due_on: date | None, note: str
+        self,
+        act: Act,
+        request: UUID,
+        approved: bool,
+        new_due_on: date | None,
+        note: str,
+        owed: Callable[[], OwedReport] | None = None,
     ) -> UUID:
+        """Approve (with the new due date) or refuse. An approved date must be later than
+        both the obligation's current due date (``owed``, with any earlier extension)
+        and the decision's business date: a deadline set in the past would make the
+        report late the moment it was granted, and no second decision could undo it."""
         version = self.version_of(request)
         if version not in self.extensions:
             raise UnknownEvent(
@@ -699,6 +826,22 @@ class Assignment(Aggregate):
             )
         if self.extensions[version] is not None:
             raise ActionNotAllowed(f"extension request {request} was already decided")
+        if approved:
+            if new_due_on is None:
+                raise InvalidInput("an approval needs the new due date", field="new_due_on")
+            if new_due_on <= act.business_date:
+                raise WrongDueDate(
+                    f"the new due date {new_due_on} must be after the decision's business "
+                    f"date ({act.business_date})",
+                    field="new_due_on",
+                )
+            current = self.due_date_of(owed()) if owed is not None else None
+            if current is not None and new_due_on <= current:
+                raise WrongDueDate(
+                    f"the new due date {new_due_on} must be after the current due date "
+                    f"({current})",
+                    field="new_due_on",
+                )
         return self._emit(
             self.ExtensionDecided,
             act,

@@ -16,7 +16,14 @@ from datetime import date
 from typing import Any
 
 from ledger.calendar import WorkingDayCalendar
-from ledger.obligations import DEFAULT_RULE, ObligationRule, due_date, periods_due
+from ledger.errors import ObligationNotOwed
+from ledger.obligations import (
+    DEFAULT_RULE,
+    ObligationRule,
+    due_date,
+    first_owed_period,
+    periods_due,
+)
 from ledger.periods import Period
 
 #: With no target telling how long a plan runs, obligations are laid out this many
@@ -104,3 +111,81 @@ def owed_reports(
         for period in periods_due(duty.rule, active_from, horizon):
             owed.append(OwedReport(duty.rule.slug, period, due_date(duty.rule, period, calendar)))
     return owed
+
+
+def owed_report(
+    duties: Iterable[PlanDuty],
+    rule_slug: str,
+    period: Period,
+    *,
+    task_number: str,
+    unit_name: str,
+    unit_kind: str,
+    active_from: date,
+    horizon: date,
+    closed_on: date | None,
+    business_date: date,
+    calendar: WorkingDayCalendar,
+) -> OwedReport:
+    """The one report an assignment owes under ``rule_slug`` for ``period``, with its own
+    due date (before any extension), or :class:`ObligationNotOwed` saying why not.
+
+    The same facts as :func:`owed_reports` (the read models' schedule), checked without
+    laying out the whole schedule: the rule exists and binds this assignment, the period
+    is of the rule's kind and one it asks for, lies between the first owed period and
+    the horizon (a closed plan owes no period ending after its closure), and has begun
+    by ``business_date``.
+    """
+    duties = list(duties)
+    rule = next((d.rule for d in duties if d.rule.slug == rule_slug), None)
+    if rule is None:
+        known = ", ".join(sorted({d.rule.slug for d in duties}))
+        raise ObligationNotOwed(
+            f"the plan has no reporting duty {rule_slug!r} (its duties: {known})",
+            field="obligation",
+        )
+    if not any(
+        d.rule.slug == rule_slug and d.binds(task_number, unit_name, unit_kind) for d in duties
+    ):
+        raise ObligationNotOwed(
+            f"{unit_name} on task {task_number} does not owe {rule_slug}", field="obligation"
+        )
+    if period.kind != rule.period_kind:
+        raise ObligationNotOwed(
+            f"{rule_slug} is reported per {rule.period_kind}; {period} is a {period.kind}",
+            field="period",
+        )
+    if not rule.owes(period):
+        raise ObligationNotOwed(
+            f"{rule_slug} does not ask for a report for {period}", field="period"
+        )
+    first = first_owed_period(rule, active_from)
+    if period < first or period.end < active_from:
+        raise ObligationNotOwed(
+            f"{unit_name} on task {task_number} owes {rule_slug} from "
+            f"{_first_after(rule, first, active_from)}, not for {period}",
+            field="period",
+        )
+    if period.start > horizon:
+        raise ObligationNotOwed(
+            f"{period} lies beyond the plan's span (obligations run to {horizon})",
+            field="period",
+        )
+    if closed_on is not None and period.end > closed_on:
+        raise ObligationNotOwed(
+            f"{period} ends after the plan was closed ({closed_on}); it is not owed",
+            field="period",
+        )
+    if period.start > business_date:
+        raise ObligationNotOwed(
+            f"{period} has not begun (business date {business_date}); nothing is owed yet",
+            field="period",
+        )
+    return OwedReport(rule.slug, period, due_date(rule, period, calendar))
+
+
+def _first_after(rule: ObligationRule, first: Period, active_from: date) -> Period:
+    period = first
+    while period.end < active_from or not rule.owes(period):
+        period = period.next()
+    return period

@@ -67,6 +67,21 @@ class PeriodOutsidePlan(InvalidInput):
     code = "period-outside-plan"
 
 
+class ObligationNotOwed(InvalidInput):
+    """A chaser or an extension request names a report the assignment does not owe: an
+    unknown rule, a rule that does not bind it, a period of another kind, outside the
+    plan's span or not begun yet."""
+
+    code = "obligation-not-owed"
+
+
+class WrongDueDate(InvalidInput):
+    """A due date that is not the obligation's own (or, for an extension, not later than
+    the current due date and the decision's day)."""
+
+    code = "wrong-due-date"
+
+
 class InvalidBusinessDate(InvalidInput):
     """A real act dated after today, or before the assignment it is about began."""
 
@@ -95,6 +110,19 @@ class NotAssigned(NotAllowed):
 
 class ActionNotAllowed(NotAllowed):
     code = "action-not-allowed"
+
+
+class ObligationNotDue(NotAllowed):
+    """An urge or escalation before the obligation's due date has passed (409: the same
+    request becomes right once the deadline is missed)."""
+
+    code = "obligation-not-due"
+
+
+class ObligationReported(NotAllowed):
+    """A chaser for a period the unit has already reported (409: nothing is owed)."""
+
+    code = "obligation-reported"
 
 
 # --- someone else got there first ---------------------------------------------------

@@ -30,6 +30,11 @@ MAX_NARRATIVE = 100_000
 MAX_SHORT_TEXT = 2_000
 MAX_METRIC_NAME = 100
 MAX_METRICS = 100
+#: No figure a plan speaks of comes near this (the largest are 亿元 amounts, ~10^10);
+#: beyond it a value is a typo or an attack, and sums of such values stay finite.
+MAX_METRIC_MAGNITUDE = 10**15
+#: A target's measure that is a rate: its value reached lies within 0-100.
+PERCENT_MEASURE = "%"
 
 
 def clean_text(
@@ -87,7 +92,8 @@ def clean_narrative(value: Any) -> str:
 
 
 def clean_metrics(values: Any) -> dict[str, int | float]:
-    """Metric values are plain numbers: no booleans, strings, NaN or infinities."""
+    """Metric values are plain numbers: no booleans, strings, NaN or infinities, and
+    none beyond ±10^15 (:data:`MAX_METRIC_MAGNITUDE`)."""
     if values is None:
         return {}
     if not isinstance(values, dict):
@@ -103,8 +109,39 @@ def clean_metrics(values: Any) -> dict[str, int | float]:
             )
         if isinstance(number, float) and not math.isfinite(number):
             raise InvalidValue(f"metric {key!r} must be a finite number", field="metrics")
+        if abs(number) > MAX_METRIC_MAGNITUDE:
+            raise InvalidValue(
+                f"metric {key!r} is {number:g}; figures lie within ±10^15", field="metrics"
+            )
         cleaned[key] = number
     return cleaned
+
+
+def check_figures_against_targets(
+    values: dict[str, int | float], targets: list[dict[str, Any]]
+) -> None:
+    """Figures reported under a target's indicator are the value reached so far
+    (README, "Target progress"): never negative, and for a rate (a target whose measure
+    is %) at most 100. Metrics that name no target keep only :func:`clean_metrics`'
+    bounds."""
+    measures: dict[str, set[str]] = {}
+    for target in targets:
+        measures.setdefault(str(target.get("indicator")), set()).add(str(target.get("measure")))
+    for name, number in values.items():
+        of_target = measures.get(name)
+        if not of_target:
+            continue
+        if number < 0:
+            raise InvalidValue(
+                f"metric {name!r} is the value a target has reached so far; it cannot be "
+                f"negative ({number:g})",
+                field="metrics",
+            )
+        if PERCENT_MEASURE in of_target and number > 100:
+            raise InvalidValue(
+                f"metric {name!r} is a percentage; {number:g} is not within 0-100",
+                field="metrics",
+            )
 
 
 # ---- a unit's contact (联络员) ---------------------------------------------------------

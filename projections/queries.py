@@ -7,6 +7,7 @@ and ledger position they stand for) and returns plain JSON-able rows.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -329,6 +330,15 @@ def target_progress(
     return result
 
 
+def _finite(value: Any) -> Any:
+    """A stored figure as JSON can carry it: stores written before the ledger bounded
+    figures (±10^15) may hold values such as 1e308, whose sums and ratios overflow to
+    infinity; those read as None (unknown), never as ``Infinity``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _window(target: dict, as_of: date) -> tuple[date, date]:
     period = target.get("period") or {}
     start = date.fromisoformat(period["from"]) if period.get("from") else date(as_of.year, 1, 1)
@@ -360,17 +370,18 @@ def _progress_of(target: dict, reports: list[dict], as_of: date, thresholds: Thr
             "unit": r["unit_name"],
             "role": r["role"],
             "period": r["period"],
-            "value": r["metrics"][indicator],
+            "value": _finite(r["metrics"][indicator]),
         }
         for r in latest.values()
     ]
     additive = target.get("measure") in ADDITIVE_MEASURES
-    if not values:
+    known = [v for v in values if v["value"] is not None]
+    if not known:
         actual = None
     elif additive:
-        actual = sum(v["value"] for v in values)
+        actual = _finite(sum(v["value"] for v in known))
     else:
-        leads = [v for v in values if v["role"] == "lead"] or values
+        leads = [v for v in known if v["role"] == "lead"] or known
         actual = leads[0]["value"]
     goal = float(target["value"])
     comparator = target.get("comparator", ">=")
@@ -397,6 +408,8 @@ def _progress_of(target: dict, reports: list[dict], as_of: date, thresholds: Thr
         light = "yellow"
     else:
         light = "red"
+    if percent is not None and not math.isfinite(percent):
+        percent, light = None, "yellow"  # not a number anyone can act on; see _finite
     return {
         "indicator": indicator,
         "target": target["value"],

@@ -608,8 +608,9 @@ def test_a_chase_names_the_extended_due_date(store_config: StoreConfig, tmp_path
     from ledger.clock import SystemClock
 
     url = _imported(store_config, tmp_path)
-    first = run(_chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q3",
-                       "--reason", "提醒", "--json"), tmp_path, url)
+    # urged once its own due date has passed (the CLI runs on the wall clock, 2026-12 on)
+    first = run(_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q3",
+                       "--reason", "已逾期", "--json"), tmp_path, url)
     assert first.returncode == 0, first.stderr
     receipt = json.loads(first.stdout)
     assert receipt["due_on"] == "2026-10-13"  # 5th working day of October, after National Day
@@ -621,11 +622,13 @@ def test_a_chase_names_the_extended_due_date(store_config: StoreConfig, tmp_path
                                        "数据核对")
     ledger.decide_extension(office, assignment, request.event_id, approved=True)
     ledger.close()
-    urged = run(_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q3",
-                       "--reason", "请于延期日前报送", "--json"), tmp_path, url)
-    assert urged.returncode == 0, urged.stderr
-    assert json.loads(urged.stdout)["due_on"] == extended_to.isoformat()
+    # before the new date a reminder is in order (an urge would wait until it has passed)
+    reminded = run(_chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q3",
+                          "--reason", "请于延期日前报送", "--json"), tmp_path, url)
+    assert reminded.returncode == 0, reminded.stderr
+    assert json.loads(reminded.stdout)["due_on"] == extended_to.isoformat()
     assert _events(tmp_path, url)[-1]["data"]["due_on"] == extended_to.isoformat()
+
 
 
 @pytest.mark.parametrize(
@@ -637,6 +640,13 @@ def test_a_chase_names_the_extended_due_date(store_config: StoreConfig, tmp_path
         (_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q1"),
          f"does not owe {QUARTERLY} 2026-Q1"),
         (_chase("escalate", "--obligation", QUARTERLY, "--period", "2026-13"), "2026-13"),
+        # beyond the plan's span (obligations run to 2030), and a month on a quarterly rule
+        (_chase("remind", "--obligation", QUARTERLY, "--period", "2031-Q3"),
+         f"does not owe {QUARTERLY} 2031-Q3"),
+        (_chase("urge", "--obligation", QUARTERLY, "--period", "2026-07"),
+         f"does not owe {QUARTERLY} 2026-07"),
+        (_chase("escalate", "--obligation", "bogus-rule", "--period", "2026-Q2"),
+         "does not owe bogus-rule 2026-Q2"),
         (_chase("urge", "--obligation", QUARTERLY, "--period", "2026-Q2", unit="无此单位"),
          "no unit is known"),
         (_chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q2", "--evidence",
@@ -653,6 +663,47 @@ def test_a_chase_for_what_the_unit_does_not_owe_writes_nothing(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert len(_events(tmp_path, url)) == before
+
+
+def test_an_urge_or_escalation_before_the_due_date_is_refused(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """This year's annual report is owed (the year has begun) but due next January."""
+    from ledger.clock import SystemClock
+
+    url = _imported(store_config, tmp_path)
+    year = str(SystemClock().today().year)
+    before = len(_events(tmp_path, url))
+    for kind in ("urge", "escalate"):
+        early = run(_chase(kind, "--obligation", "implementation-report-annual", "--period",
+                           year, "--reason", "x"), tmp_path, url)
+        assert early.returncode == 2, early.stdout
+        assert "comes only after the due date has passed" in early.stderr
+        assert len(early.stderr.strip().splitlines()) == 1, early.stderr
+    assert len(_events(tmp_path, url)) == before
+    # a reminder is what comes before the due date
+    reminded = run(_chase("remind", "--obligation", "implementation-report-annual",
+                          "--period", year, "--reason", "提醒"), tmp_path, url)
+    assert reminded.returncode == 0, reminded.stderr
+    assert len(_events(tmp_path, url)) == before + 1
+
+
+def test_the_same_office_chaser_twice_on_one_day_is_recorded_once(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    url = _imported(store_config, tmp_path)
+    chase = _chase("remind", "--obligation", QUARTERLY, "--period", "2026-Q2",
+                   "--reason", "请按时报送", "--json")
+    first = run(chase, tmp_path, url)
+    assert first.returncode == 0, first.stderr
+    count = len(_events(tmp_path, url))
+    again = run(chase, tmp_path, url)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["event_id"] == json.loads(first.stdout)["event_id"]
+    assert json.loads(again.stdout)["created"] is False
+    assert len(_events(tmp_path, url)) == count
+    plain = run(chase[:-1], tmp_path, url)
+    assert plain.returncode == 0 and "already reminded" in plain.stdout, plain.stdout
 
 
 def test_a_chase_for_a_report_already_made_is_refused(

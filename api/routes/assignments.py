@@ -156,6 +156,8 @@ def _chase(kind: str) -> type[MethodView]:
         @idempotent
         @blp.arguments(ChaseIn)
         @blp.response(201, ReceiptOut)
+        @blp.alt_response(200, schema=ReceiptOut, description="already chased so today: the "
+                          "first event of that kind for this obligation, nothing recorded")
         def post(self, body: dict[str, Any], assignment_id: UUID) -> Any:
             check_assignment(assignment_id)
             ledger = services().ledger
@@ -173,13 +175,20 @@ def _chase(kind: str) -> type[MethodView]:
                 body["reason"],
                 body["evidence"],
             )
-            return with_position(receipt_body(receipt))
+            return with_position(receipt_body(receipt), 201 if receipt.created else 200)
 
     Chase.post.__doc__ = {
         "reminders": "Remind the unit (提醒) before a deadline.",
         "urges": "Urge the unit (催办) after a missed deadline.",
         "escalations": "Escalate to the supervision platform (上报监督平台), with evidence.",
-    }[kind]
+    }[kind] + (
+        " The obligation (rule and period) must be one the assignment owes and has not "
+        "reported (422 / 409); ``due_on`` is its due date, an approved extension applied "
+        "(omit it to take that date; another value is 422)."
+        + ("" if kind == "reminders" else " Only after the due date has passed (409).")
+        + " The same kind for the same obligation on the same business date is recorded "
+        "once: again, 200 with the first event and ``created: false``."
+    )
     Chase.__name__ = f"Chase{kind.title()}"
     return Chase
 

@@ -55,14 +55,15 @@ def seeded_api(config: StoreConfig) -> Seeded:
 
     office = Act.by(clock, "setup", "office")
     main = assignment("（十一）")
-    report = ledger.report_progress(office, main, "2026-Q2", "创业培训8000人", {"创业培训": 8000},
-                                    "setup")
-    extension = ledger.request_extension(office, main, "implementation-report-quarterly",
-                                         "2026-Q3", date(2026, 10, 30), "核对")
+    # Q2 was due on 07-07: escalated and urged while still unreported, then reported
     escalation = ledger.escalate(office, main, "implementation-report-quarterly", "2026-Q2",
                                  date(2026, 7, 7), "逾期")
     urge = ledger.issue_urge(office, main, "implementation-report-quarterly", "2026-Q2",
                              date(2026, 7, 7), "逾期未报")
+    report = ledger.report_progress(office, main, "2026-Q2", "创业培训8000人", {"创业培训": 8000},
+                                    "setup")
+    extension = ledger.request_extension(office, main, "implementation-report-quarterly",
+                                         "2026-Q3", date(2026, 10, 30), "核对")
     done = assignment("（十二）")
     ledger.complete(office, done, "办结")
     svc.catch_up()
@@ -89,6 +90,8 @@ def seeded_api(config: StoreConfig) -> Seeded:
             "completed": str(done),
             "to_complete": str(assignment("（十四）")),
             "to_withdraw": str(assignment("（十三）")),
+            # HR on （十五）: Q2 (due 07-07) unreported and not chased yet
+            "chased": str(assignment("（十五）")),
         },
     )
 

@@ -119,12 +119,12 @@ def test_strict_report_schema(api: Seeded) -> None:
 def test_office_actions_and_their_refusals(api: Seeded) -> None:
     chase = {"obligation": "implementation-report-quarterly", "period": "2026-Q2",
              "due_on": "2026-07-07", "reason": "未报"}
-    remind = post(api, "/assignments/{assignment}/reminders", chase)
+    remind = post(api, "/assignments/{chased}/reminders", chase)
     assert remind.status_code == 201 and remind.json["created"] is True
-    bad_evidence = post(api, "/assignments/{assignment}/urges",
+    bad_evidence = post(api, "/assignments/{chased}/urges",
                         {**chase, "evidence": [str(uuid.uuid4())]})
     assert bad_evidence.status_code == 404
-    urge = post(api, "/assignments/{assignment}/urges",
+    urge = post(api, "/assignments/{chased}/urges",
                 {**chase, "evidence": [remind.json["event_id"]]})
     assert urge.status_code == 201
     decided = post(api, "/assignments/{assignment}/extension-requests/{request}/decision",
@@ -266,11 +266,11 @@ def test_acknowledging_what_is_not_a_reminder_or_urge_is_refused(api: Seeded) ->
     svc = api.app.extensions["taskledger"]
     simulated = SimulatedClock(svc.clock.today(), wall=svc.clock)
     urge = svc.ledger.issue_urge(
-        Act.by(simulated, "scheduler", "system"), uuid.UUID(api.ids["assignment"]),
+        Act.by(simulated, "scheduler", "system"), uuid.UUID(api.ids["chased"]),
         "implementation-report-quarterly", "2026-Q2", None, "模拟催办",
     )
     before = position(api)
-    refused = post(api, f"/assignments/{{assignment}}/chases/{urge.event_id}/acknowledgement",
+    refused = post(api, f"/assignments/{{chased}}/chases/{urge.event_id}/acknowledgement",
                    {}, "liaison")
     assert refused.status_code == 409 and "simulated" in refused.json["detail"]
     assert position(api) == before
@@ -418,3 +418,171 @@ def test_a_liaison_lists_only_its_own_units_reports(api: Seeded) -> None:
     assert get(api, "/assignments/{assignment}/reports?unit=x").status_code == 422
     earlier = get(api, "/assignments/{assignment}/reports?position=1").json
     assert earlier["position"] == 1 and earlier["reports"] == []
+
+
+# ---- issue 12: what a clerk could not have meant --------------------------------------
+QUARTERLY = "implementation-report-quarterly"
+
+
+def _chase_body(**changes: str) -> dict:
+    return {"obligation": QUARTERLY, "period": "2026-Q2", "reason": "未报", **changes}
+
+
+def test_chasers_and_extension_requests_name_an_obligation_the_assignment_owes(
+    api: Seeded,
+) -> None:
+    before = position(api)
+    not_owed = [
+        ({"obligation": "bogus-rule"}, "obligation", "no reporting duty 'bogus-rule'"),
+        ({"period": "2031-Q3"}, "period", "beyond the plan's span"),
+        ({"period": "2026-07"}, "period", "reported per quarter; 2026-07 is a month"),
+        ({"period": "2026-Q4"}, "period", "does not ask for a report for 2026-Q4"),
+        ({"period": "2026-Q1"}, "period", "not for 2026-Q1"),  # the plan came in May
+    ]
+    for path in ("reminders", "urges", "escalations"):
+        for change, field, message in not_owed:
+            response = post(api, f"/assignments/{{chased}}/{path}", _chase_body(**change))
+            assert response.status_code == 422, (path, change, response.json)
+            assert response.json["type"].endswith("/obligation-not-owed")
+            assert field in response.json["errors"] and message in response.json["detail"]
+    for change, field, message in not_owed:
+        body = {**_chase_body(**change), "requested_due_on": "2026-12-31"}
+        del body["reason"]
+        response = post(api, "/assignments/{chased}/extension-requests",
+                        {**body, "reason": "核对"}, "liaison")
+        assert response.status_code == 422, (change, response.json)
+        assert field in response.json["errors"] and message in response.json["detail"]
+    assert position(api) == before
+
+
+def test_urges_and_escalations_wait_for_the_due_date(api: Seeded) -> None:
+    before = position(api)
+    for path in ("urges", "escalations"):  # Q3 is due on 2026-10-13; today is 07-20
+        early = post(api, f"/assignments/{{chased}}/{path}", _chase_body(period="2026-Q3"))
+        assert early.status_code == 409, early.json
+        assert early.json["type"].endswith("/obligation-not-due")
+        assert "due on 2026-10-13" in early.json["detail"]
+    assert position(api) == before
+    reminder = post(api, "/assignments/{chased}/reminders", _chase_body(period="2026-Q3"))
+    assert reminder.status_code == 201
+    assert post(api, "/assignments/{chased}/urges", _chase_body()).status_code == 201
+
+
+def test_due_on_is_the_obligations_own(api: Seeded) -> None:
+    before = position(api)
+    for path in ("reminders", "urges", "escalations"):
+        wrong = post(api, f"/assignments/{{chased}}/{path}", _chase_body(due_on="2026-07-08"))
+        assert wrong.status_code == 422
+        assert "due on 2026-07-07, not 2026-07-08" in wrong.json["errors"]["due_on"][0]
+    assert position(api) == before
+    taken = post(api, "/assignments/{chased}/urges", _chase_body())  # no due_on: the rule's
+    assert taken.status_code == 201
+    written = list(api.app.extensions["taskledger"].ledger.records())[-1]
+    assert written.event.due_on.isoformat() == "2026-07-07"
+
+
+def test_nothing_is_chased_once_the_period_is_reported(api: Seeded) -> None:
+    # the next day: the setup's own urge and escalation (07-20) are not this day's steps
+    api.app.extensions["taskledger"].clock.advance(days=1)
+    before = position(api)
+    for path in ("reminders", "urges", "escalations"):  # HR on （十一） reported Q2 at setup
+        response = post(api, f"/assignments/{{assignment}}/{path}", _chase_body())
+        assert response.status_code == 409
+        assert response.json["type"].endswith("/obligation-reported")
+    assert position(api) == before
+
+
+def test_the_same_office_chaser_on_one_business_date_is_recorded_once(api: Seeded) -> None:
+    first = post(api, "/assignments/{chased}/reminders", _chase_body())
+    assert first.status_code == 201 and first.json["created"] is True
+    before = position(api)
+    again = post(api, "/assignments/{chased}/reminders", _chase_body(reason="再次提醒"))
+    assert again.status_code == 200, again.json
+    assert again.json["event_id"] == first.json["event_id"] and again.json["created"] is False
+    assert position(api) == before
+    # another kind is another step
+    assert post(api, "/assignments/{chased}/urges", _chase_body()).status_code == 201
+
+
+def test_an_extension_is_approved_only_to_a_later_date(api: Seeded) -> None:
+    """The request (setup) asks for Q3, due 2026-10-13, to move to 2026-10-30."""
+    before = position(api)
+    decision = "/assignments/{assignment}/extension-requests/{request}/decision"
+    for new_due_on, message in (
+        ("2022-12-05", "after the decision's business date (2026-07-20)"),  # the 1,723 days
+        ("2026-07-20", "after the decision's business date"),
+        ("2026-10-13", "after the current due date (2026-10-13)"),
+        ("2026-09-30", "after the current due date"),
+    ):
+        refused = post(api, decision, {"approved": True, "new_due_on": new_due_on})
+        assert refused.status_code == 422, (new_due_on, refused.json)
+        assert message in refused.json["errors"]["new_due_on"][0]
+    assert position(api) == before
+    approved = post(api, decision, {"approved": True, "new_due_on": "2026-10-20"})
+    assert approved.status_code == 201
+    # and a request must ask for more time than it has
+    asked = post(api, "/assignments/{chased}/extension-requests",
+                 {"obligation": QUARTERLY, "period": "2026-Q3",
+                  "requested_due_on": "2026-10-13", "reason": "核对"}, "liaison")
+    assert asked.status_code == 422 and "requested_due_on" in asked.json["errors"]
+
+
+def test_figures_are_finite_bounded_and_fit_their_target(api: Seeded) -> None:
+    from ledger import ids
+
+    svc = api.app.extensions["taskledger"]
+    rated = str(ids.assignment_id(ids.task_id(uuid.UUID(api.ids["plan"]), "（九）"),
+                                  uuid.UUID(api.ids["unit"])))
+    before = position(api)
+    for target, metrics, message in (
+        ("{assignment}", {"创业培训": 1e308}, "within ±10^15"),
+        ("{assignment}", {"其他": -1e16}, "within ±10^15"),
+        ("{assignment}", {"创业培训": -5}, "cannot be negative"),
+        (rated, {"普惠性幼儿园覆盖率": 8000}, "is a percentage; 8000 is not within 0-100"),
+        (rated, {"普惠性幼儿园覆盖率": -1}, "cannot be negative"),
+    ):
+        response = post(api, f"/assignments/{target}/reports",
+                        {"period": "2026-06", "narrative": "进展", "metrics": metrics},
+                        "office", key=f"k{len(str(metrics))}{message}")
+        assert response.status_code == 422, (metrics, response.json)
+        assert message in response.json["errors"]["metrics"][0]
+        corrected = post(api, "/assignments/{assignment}/corrections",
+                         {"corrects": api.ids["report"], "narrative": "更正", "reason": "核对",
+                          "metrics": {"创业培训": -5}})
+        assert corrected.status_code == 422 and "metrics" in corrected.json["errors"]
+    assert position(api) == before
+    fine = post(api, f"/assignments/{rated}/reports",
+                {"period": "2026-06", "narrative": "进展", "metrics": {"普惠性幼儿园覆盖率": 91.5}},
+                "office", key="rate-ok")
+    assert fine.status_code == 201
+    assert svc.ledger.position() == before + 1
+
+
+def test_target_progress_is_json_even_over_an_old_store_holding_1e308(api: Seeded) -> None:
+    """Events are immutable: a figure stored before the bound stays. Its overflowing
+    percentage reads as null, never as ``Infinity`` (which is not JSON)."""
+    import json
+
+    from ledger.acts import Act
+    from ledger.assignment import Assignment
+
+    svc = api.app.extensions["taskledger"]
+    old = svc.ledger.get_assignment(uuid.UUID(api.ids["assignment"]))
+    old.trigger_event(
+        Assignment.ProgressReported,
+        **Act.by(svc.clock, "before-the-bound", "liaison").event_fields(),
+        period="2026-Q3", narrative="旧数据", metrics={"创业培训": 1e308},
+        idempotency_key=None, content_hash="0" * 64,
+    )
+    svc.ledger.save(old)
+    response = get(api, "/reports/targets")
+    assert response.status_code == 200
+    assert b"Infinity" not in response.data and b"NaN" not in response.data
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} in the response")
+
+    rows = json.loads(response.data, parse_constant=refuse)["rows"]
+    training = [r for r in rows if r["indicator"] == "创业培训" and r["task_number"] == "（十一）"]
+    assert training and training[0]["percent"] is None
+    assert training[0]["actual"] == 1e308

@@ -18,7 +18,7 @@ import functools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -116,19 +116,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "SELECT assignment_id, unit_id, unit_name, task_id, plan_id FROM {s}rm_assignments "
         "ORDER BY plan_id, task_id, unit_id"
     )
-    # The liaison's unit: the lead of the first assignment listed.
-    mine = assignments[0]
+    # Chasers and extensions name obligations an assignment owes (the read models'
+    # schedule): the liaison's unit is that of the first assignment listed with one
+    # overdue (escalated) and one still open (reminded, and its extension asked for).
+    today = CLOCK.today().isoformat()
+    for mine in assignments:
+        owed = store.query(
+            "SELECT rule, period, due_on FROM {s}rm_obligations WHERE assignment_id = ? "
+            "AND period_start <= ? ORDER BY due_on, rule, period",
+            [mine["assignment_id"], today],
+        )
+        overdue = [o for o in owed if o["due_on"] < today]
+        upcoming = [o for o in owed if o["due_on"] >= today]
+        if overdue and upcoming:
+            overdue, upcoming = overdue[0], upcoming[0]
+            break
     ledger = services.ledger
     act = Act.by(CLOCK, "schemathesis-setup", "office")
     target = uuid.UUID(mine["assignment_id"])
     extension = ledger.request_extension(
-        act, target, "月度进展报送", "2026-06", date(2026, 7, 31), "材料尚在汇总"
+        act, target, upcoming["rule"], upcoming["period"],
+        date.fromisoformat(upcoming["due_on"]) + timedelta(days=14), "材料尚在汇总"
     ).event_id
     escalation = ledger.escalate(
-        act, target, "月度进展报送", "2026-05", None, "逾期未报", []
+        act, target, overdue["rule"], overdue["period"], None, "逾期未报", []
     ).event_id
     reminder = ledger.issue_reminder(
-        act, target, "月度进展报送", "2026-06", date(2026, 7, 8), "请按时报送", []
+        act, target, upcoming["rule"], upcoming["period"], None, "请按时报送", []
     ).event_id
     services.catch_up()
 

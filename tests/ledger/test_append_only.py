@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 
 import psycopg
 import pytest
@@ -32,7 +31,8 @@ def workload(ledger: Ledger, round_: int) -> None:
     for (number, unit), assignment in world.assignments.items():
         report = ledger.report_progress(act, assignment, "2026-06", f"{number}{unit}第{round_}轮")
         ledger.correct_progress(act, assignment, report.event_id, "更正", {"x": round_}, "核对")
-        ledger.issue_reminder(act, assignment, "monthly", "2026-06", date(2026, 7, 7), "提醒")
+        # June is reported above, so July's report (begun today) is the one reminded
+        ledger.issue_reminder(act, assignment, "monthly-progress", "2026-07", None, "提醒")
         for refused in (
             lambda a=assignment: ledger.report_progress(act, a, "2031-01", "future"),
             lambda a=assignment: ledger.reopen(act, a, "not completed"),

@@ -45,9 +45,12 @@ def test_today_is_the_day_in_shanghai_not_in_utc() -> None:
 def test_simulated_acts_may_be_dated_anywhere(ledger: Ledger) -> None:
     world = build_world(ledger)
     target = world.assignments[("（一）", HR)]
-    for day in (date(2027, 3, 1), date(2026, 5, 1)):  # after today; before it was assigned
+    # after today; before it was assigned
+    for day, period in ((date(2027, 3, 1), "2026-06"), (date(2026, 5, 1), "2026-07")):
         act = Act.by(SimulatedClock(day, wall=ledger.clock), "scheduler", "system")
-        ledger.issue_urge(act, target, "quarterly", "2026-Q2", date(2026, 7, 7), "模拟")
+        # a rehearsal's ladder step (once, with its trigger), as the scheduler takes it
+        ledger.issue_urge(act, target, "monthly-progress", period, None, "模拟",
+                          once=True, trigger={"rule": "urge_after", "working_days": 1})
         last = list(ledger.records())[-1].event
         assert (last.business_date, last.simulated) == (day, True)
 
@@ -74,7 +77,8 @@ def test_nothing_real_counts_before_the_assignment_began(ledger: Ledger) -> None
     before = ledger.position()
     refusals = [
         lambda: ledger.report_progress(early, target, "2026-05", "早于分工"),
-        lambda: ledger.issue_reminder(early, target, "quarterly", "2026-Q2", None, "提醒"),
+        lambda: ledger.issue_reminder(early, target, "monthly-progress", "2026-06", None,
+                                      "提醒"),
         lambda: ledger.complete(early, target, "办结"),
     ]
     for command in refusals:

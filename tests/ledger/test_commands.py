@@ -161,22 +161,26 @@ def test_reminder_urge_escalation_and_acknowledgement(ledger: Ledger) -> None:
     world = build_world(ledger)
     assignment = world.assignments[("（二）", FIN)]
     system = Act.by(ledger.clock, "scheduler", "system")
-    due = date(2026, 7, 7)
-    remind = ledger.issue_reminder(system, assignment, "quarterly", "2026-Q2", due, "3 天后到期")
+    due = date(2026, 7, 7)  # June's monthly progress report: the 5th working day of July
+    remind = ledger.issue_reminder(
+        system, assignment, "monthly-progress", "2026-06", due, "3 天后到期"
+    )
+    ledger.clock.advance(days=7)  # 07-08: the day after the due date
+    system = Act.by(ledger.clock, "scheduler", "system")
     urge = ledger.issue_urge(
-        system, assignment, "quarterly", "2026-Q2", due, "已逾期", [remind.event_id]
+        system, assignment, "monthly-progress", "2026-06", due, "已逾期", [remind.event_id]
     )
     escalation = ledger.escalate(
         system,
         assignment,
-        "quarterly",
-        "2026-Q2",
+        "monthly-progress",
+        "2026-06",
         due,
         "逾期5个工作日未报",
         [remind.event_id, urge.event_id],
     )
     with pytest.raises(UnknownEvent):
-        ledger.escalate(system, assignment, "quarterly", "2026-Q2", due, "x", [uuid4()])
+        ledger.escalate(system, assignment, "monthly-progress", "2026-06", due, "x", [uuid4()])
     platform = Act.by(ledger.clock, "platform", "platform")
     ledger.acknowledge_escalation(platform, assignment, escalation.event_id, "SUP-1", "收到")
     state = ledger.get_assignment(assignment)
@@ -197,11 +201,11 @@ def test_extension_request_and_decision(ledger: Ledger) -> None:
     world = build_world(ledger)
     assignment = world.assignments[("（一）", HR)]
     request = ledger.request_extension(
-        world.liaison(), assignment, "quarterly", "2026-Q2", date(2026, 7, 20), "数据核对中"
+        world.liaison(), assignment, "monthly-progress", "2026-06", date(2026, 7, 20), "数据核对中"
     )
     with pytest.raises(InvalidInput):
         ledger.request_extension(
-            world.liaison(), assignment, "quarterly", "2026-Q2", date(2026, 6, 1), "past"
+            world.liaison(), assignment, "monthly-progress", "2026-06", date(2026, 6, 1), "past"
         )
     ledger.decide_extension(world.office(), assignment, request.event_id, approved=True)
     decided = events_of(ledger, assignment)[-1]
@@ -251,8 +255,8 @@ def test_simulated_clock_marks_events(ledger: Ledger) -> None:
     ledger.issue_urge(
         act,
         world.assignments[("（一）", HR)],
-        "quarterly",
-        "2026-Q2",
+        "monthly-progress",
+        "2026-06",
         date(2026, 7, 7),
         "simulated urge",
     )
@@ -313,17 +317,18 @@ def test_a_liaison_acknowledges_a_reminder_once(ledger: Ledger) -> None:
     world = build_world(ledger)
     target = world.assignments[("（一）", HR)]
     reminder = ledger.issue_reminder(
-        world.office(), target, "quarterly", "2026-Q2", date(2026, 7, 7), "请按时报送"
+        world.office(), target, "monthly-progress", "2026-06", date(2026, 7, 7), "请按时报送"
     ).event_id
+    ledger.clock.advance(days=7)  # urged the day after June's report fell due
     urge = ledger.issue_urge(
-        world.office(), target, "quarterly", "2026-Q2", date(2026, 7, 7), "已逾期"
+        world.office(), target, "monthly-progress", "2026-06", date(2026, 7, 7), "已逾期"
     ).event_id
     first = ledger.acknowledge_chase(world.liaison(), target, reminder, " 已收到 ")
     assert first.created and first.position == ledger.position()
     event = events_of(ledger, target)[-1]
     assert isinstance(event, Assignment.ChaseAcknowledged)
     assert (event.chase, event.kind, event.obligation, event.period, event.note) == (
-        reminder, "reminder", "quarterly", "2026-Q2", "已收到"
+        reminder, "reminder", "monthly-progress", "2026-06", "已收到"
     )
     assert event.actor_role == "liaison"
     before = ledger.position()
@@ -342,15 +347,17 @@ def test_only_this_assignments_real_reminders_and_urges_can_be_acknowledged(
 
     world = build_world(ledger)
     target = world.assignments[("（一）", HR)]
+    ledger.clock.advance(days=7)  # 07-08: June's report (due 07-07) is overdue
     office = world.office()
-    escalation = ledger.escalate(office, target, "quarterly", "2026-Q2", None, "逾期").event_id
-    report = ledger.report_progress(world.liaison(), target, "2026-Q2", "进展").event_id
+    june = ("monthly-progress", "2026-06")
+    escalation = ledger.escalate(office, target, *june, None, "逾期").event_id
+    report = ledger.report_progress(world.liaison(), target, "2026-07", "进展").event_id
     elsewhere = ledger.issue_reminder(
-        office, world.assignments[("（一）", EDU)], "quarterly", "2026-Q2", None, "提醒"
+        office, world.assignments[("（一）", EDU)], *june, None, "提醒"
     ).event_id
     simulated = SimulatedClock(date(2026, 7, 8), wall=ledger.clock)
     sim_urge = ledger.issue_urge(
-        Act.by(simulated, "scheduler", "system"), target, "quarterly", "2026-Q2", None, "模拟"
+        Act.by(simulated, "scheduler", "system"), target, *june, None, "模拟"
     ).event_id
     before = ledger.position()
     with pytest.raises(ActionNotAllowed, match="the platform acknowledges it"):
@@ -360,7 +367,7 @@ def test_only_this_assignments_real_reminders_and_urges_can_be_acknowledged(
             ledger.acknowledge_chase(world.liaison(), target, not_a_chase)
     with pytest.raises(ActionNotAllowed, match="simulated and never sent"):
         ledger.acknowledge_chase(world.liaison(), target, sim_urge)
-    real = ledger.issue_urge(office, target, "quarterly", "2026-Q2", None, "催办").event_id
+    real = ledger.issue_urge(office, target, *june, None, "催办").event_id
     with pytest.raises(ActionNotAllowed, match="simulated act cannot acknowledge a real urge"):
         ledger.acknowledge_chase(Act.by(simulated, "sim", "liaison"), target, real)
     assert ledger.position() == before + 1  # only the real urge

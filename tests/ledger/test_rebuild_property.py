@@ -61,7 +61,8 @@ command = st.one_of(
 
 
 def _clock() -> FixedClock:
-    return FixedClock(datetime(2026, 7, 1, 1, 0, tzinfo=UTC))
+    # 2026-07-10: June's monthly report (due 07-07) is overdue, so it may be urged
+    return FixedClock(datetime(2026, 7, 10, 1, 0, tzinfo=UTC))
 
 
 def apply(ledger: Ledger, world_assignments: list, step: tuple) -> str:
@@ -80,7 +81,7 @@ def apply(ledger: Ledger, world_assignments: list, step: tuple) -> str:
                 "urge": ledger.issue_urge,
                 "escalate": ledger.escalate,
             }[name]
-            method(act, target, "quarterly", "2026-Q2", date(2026, 7, 7), name)
+            method(act, target, "monthly-progress", "2026-06", date(2026, 7, 7), name)
         elif name == "complete":
             ledger.complete(act, target, "done")
         elif name == "reopen":
@@ -99,7 +100,9 @@ def apply(ledger: Ledger, world_assignments: list, step: tuple) -> str:
             chosen = a.event_id_at(max(fixes) if fixes else max(a.reports))
             ledger.correct_progress(act, target, chosen, None, {"培训": len(fixes) + 1}, "typo")
         elif name == "extend":
-            ledger.request_extension(act, target, "quarterly", "2026-Q2", date(2026, 8, 1), "r")
+            ledger.request_extension(
+                act, target, "monthly-progress", "2026-06", date(2026, 8, 1), "r"
+            )
         elif name == "acknowledge":  # the latest chase, whatever its kind
             assignment = ledger.get_assignment(target)
             if not assignment.chases:
@@ -122,6 +125,8 @@ class Model:
         self.urges = [0] * 3
         self.chases: list[list[str]] = [[], [], []]  # kinds, in order
         self.acknowledged: list[set[int]] = [set(), set(), set()]  # chase indexes
+        self.chased_today: list[set[str]] = [set(), set(), set()]  # once a day per kind
+        self.june_reported = [False] * 3  # chasers are for June's report
 
     def expect(self, step: tuple) -> None:
         name, i = step[0], step[1]
@@ -130,23 +135,28 @@ class Model:
             _, _, period, narrative, key, value = step
             if not narrative.strip() or value == "x" or period == "2027-01":
                 return
+            if isinstance(value, int) and value < 0:  # 培训 is a target: never negative
+                return
             if key is not None and key in self.keys[i]:
                 return
             if self.status[i] == "withdrawn" or self.status[i] == "completed":
                 return
             self.reports[i] += 1
+            self.june_reported[i] = self.june_reported[i] or period == "2026-06"
             if key is not None:
                 self.keys[i][key] = (period, narrative, value)
             if self.status[i] == "not_started":
                 self.status[i] = "in_progress"
-        elif name == "remind" and open_:
-            self.reminders[i] += 1
-            self.chases[i].append("reminder")
-        elif name == "urge" and open_:
-            self.urges[i] += 1
-            self.chases[i].append("urge")
-        elif name == "escalate" and open_:
-            self.chases[i].append("escalation")
+        elif name in ("remind", "urge", "escalate") and open_:
+            # the office's second chase of a kind the same day returns the first; once
+            # June is reported, nothing more is chased for it
+            if name in self.chased_today[i] or self.june_reported[i]:
+                return
+            self.chased_today[i].add(name)
+            kind = {"remind": "reminder", "urge": "urge", "escalate": "escalation"}[name]
+            self.reminders[i] += kind == "reminder"
+            self.urges[i] += kind == "urge"
+            self.chases[i].append(kind)
         elif name == "acknowledge" and self.chases[i] and self.chases[i][-1] != "escalation":
             self.acknowledged[i].add(len(self.chases[i]) - 1)  # a second time: no change
         elif name == "complete" and open_:

@@ -174,7 +174,8 @@ def build_ledger(ledger: Ledger, store: ReadStore, hostile_url: str) -> None:
     baotou = _assignment(store, PROMOTION, "1", BAOTOU)
     finance = _assignment(store, PROMOTION, "5", FIN)
     for period, due, steps in (
-        ("2026-04", date(2026, 5, 12), (date(2026, 5, 7), date(2026, 5, 13), date(2026, 5, 20))),
+        # April's is due on the 5th working day of May: 05-11 (Labour Day week off)
+        ("2026-04", date(2026, 5, 11), (date(2026, 5, 7), date(2026, 5, 13), date(2026, 5, 20))),
         ("2026-05", date(2026, 6, 5), (date(2026, 6, 2), date(2026, 6, 8), date(2026, 6, 15))),
     ):
         ledger.issue_reminder(office(steps[0]), baotou, "monthly-dispatch", period, due,

@@ -80,7 +80,8 @@ def test_two_schedulers_send_each_delivery_once(postgres_config: StoreConfig) ->
         written = 0
         # bursts of office chasers while both schedulers run: each burst is a delivery
         # per unit and channel, some recorded while an earlier one is being sent
-        for period in ("2026-Q1", "2026-Q2", "2026-Q3"):
+        # (owed and overdue on the wall clock, 2026-12 on; the plan owes nothing for Q1)
+        for period in ("2026-Q2", "2026-Q3"):
             for command in (ledger.issue_reminder, ledger.issue_urge, ledger.escalate):
                 for assignment in built["assignments"].values():
                     command(office, assignment, QUARTERLY, period, None, f"{period} 督办")
