@@ -202,19 +202,24 @@ def test_a_key_the_ledger_recorded_before_the_api_table_still_matches(api: Seede
 
 
 def test_keys_are_per_caller(api: Seeded) -> None:
-    path = "/assignments/{assignment}/reminders"
-    first = send(api, "POST", path, REMIND, key="shared")
+    # Extension requests: the ledger records each one (no natural key that would hide
+    # a second write), so only the API's scoping decides here.
+    path = "/assignments/{assignment}/extension-requests"
+    body = {"obligation": "implementation-report-quarterly", "period": "2026-Q3",
+            "requested_due_on": "2026-11-13", "reason": "数据尚在汇总"}
+    first = send(api, "POST", path, body, key="shared", role="liaison")
     assert first.status_code == 201
     written = position(api)
-    _, token = services(api).tokens.create("office", services(api).clock.now(),
-                                           label="second clerk")
-    theirs = send(api, "POST", path, REMIND, key="shared", token=token)
+    _, token = services(api).tokens.create("liaison", services(api).clock.now(),
+                                           unit_id=api.ids["unit"], unit_name="人社厅",
+                                           label="second liaison")
+    theirs = send(api, "POST", path, body, key="shared", token=token)
     assert theirs.status_code == 201 and REPLAYED_HEADER not in theirs.headers
     assert theirs.json["event_id"] != first.json["event_id"]
     assert position(api) == written + 1
     # and another meaning under another caller's key is no conflict either
-    other = send(api, "POST", path, {**REMIND, "reason": "另一位"}, key="also", token=token)
-    mine = send(api, "POST", path, REMIND, key="also")
+    other = send(api, "POST", path, {**body, "reason": "另一位"}, key="also", token=token)
+    mine = send(api, "POST", path, body, key="also", role="liaison")
     assert (other.status_code, mine.status_code) == (201, 201)
     assert position(api) == written + 3
 
