@@ -50,10 +50,12 @@ def send(api: Seeded, method: str, path: str, body: Any, key: str | None = None,
 WRITES = [
     ("remind", "POST", "/assignments/{assignment}/reminders", "office", REMIND,
      {**REMIND, "reason": "请于十月十五日前报送"}),
-    ("urge", "POST", "/assignments/{assignment}/urges", "office", CHASE,
+    # urges and escalations on HR's （十五）, whose Q2 is overdue and not chased yet (on
+    # （十一） the setup urged today: an office chaser is recorded once a day)
+    ("urge", "POST", "/assignments/{chased}/urges", "office", CHASE,
      {**CHASE, "reason": "再次催办"}),
-    ("escalate", "POST", "/assignments/{assignment}/escalations", "office", CHASE,
-     {**CHASE, "evidence": ["{urge}"]}),
+    ("escalate", "POST", "/assignments/{chased}/escalations", "office", CHASE,
+     {**CHASE, "reason": "逾期仍未报送，提请督查"}),
     ("correction", "POST", "/assignments/{assignment}/corrections", "liaison",
      {"corrects": "{report}", "narrative": "创业培训8100人", "metrics": {"创业培训": 8100},
       "reason": "核对后更正"},
@@ -230,7 +232,7 @@ def test_a_key_on_another_endpoint_or_resource_is_independent(api: Seeded) -> No
     upper = send(api, "POST", f"/assignments/{api.ids['assignment'].upper()}/reminders",
                  REMIND, key="k")
     assert upper.headers.get(REPLAYED_HEADER) == "true", "one resource, however spelt"
-    urge = send(api, "POST", "/assignments/{assignment}/urges", CHASE, key="k")
+    urge = send(api, "POST", "/assignments/{chased}/urges", CHASE, key="k")
     elsewhere = send(api, "POST", "/assignments/{to_complete}/reminders", REMIND, key="k")
     assert [r.status_code for r in (remind, urge, elsewhere)] == [201, 201, 201]
     assert len({r.json["event_id"] for r in (remind, urge, elsewhere)}) == 3
@@ -318,8 +320,8 @@ def test_simultaneous_identical_requests_write_once(api: Seeded) -> None:
     """Eight threads send the same keyed extension request at the same moment (the
     ledger itself would record each one): one writes, the others wait and replay it."""
     threads_count = 8
-    body = {"obligation": "implementation-report-quarterly", "period": "2026-Q4",
-            "requested_due_on": "2027-02-26", "reason": "年度数据尚在汇总"}
+    body = {"obligation": "implementation-report-quarterly", "period": "2026-Q3",
+            "requested_due_on": "2026-11-27", "reason": "数据尚在汇总"}
     headers = {**api.headers("liaison"), HEADER: "together"}
     url = V1 + "/assignments/{assignment}/extension-requests".format(**api.ids)
     start = threading.Barrier(threads_count)
