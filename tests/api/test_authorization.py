@@ -12,6 +12,7 @@ from tests.conftest import SEEDS
 ROLES = ("office", "auditor", "liaison", "other_liaison", "platform", None)
 
 REPORT = {"period": "2026-06", "narrative": "本月培训3000人", "metrics": {"创业培训": 3000}}
+# chased on HR's （十五）, whose Q2 is overdue and not chased yet (（十一） is reported)
 CHASE = {"obligation": "implementation-report-quarterly", "period": "2026-Q2",
          "due_on": "2026-07-07", "reason": "未按时报送"}
 
@@ -54,11 +55,11 @@ MATRIX: list[tuple[str, str, str, Any, dict[str | None, int]]] = [
     ("decide extension", "POST",
      "/assignments/{assignment}/extension-requests/{request}/decision", {"approved": True},
      {"office": 201, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
-    ("remind", "POST", "/assignments/{assignment}/reminders", CHASE,
+    ("remind", "POST", "/assignments/{chased}/reminders", CHASE,
      {"office": 201, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
-    ("urge", "POST", "/assignments/{assignment}/urges", CHASE,
+    ("urge", "POST", "/assignments/{chased}/urges", CHASE,
      {"office": 201, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
-    ("escalate", "POST", "/assignments/{assignment}/escalations", CHASE,
+    ("escalate", "POST", "/assignments/{chased}/escalations", CHASE,
      {"office": 201, "auditor": 403, "liaison": 403, "other_liaison": 403, "platform": 403}),
     ("acknowledge", "POST",
      "/assignments/{assignment}/escalations/{escalation}/acknowledgement",
