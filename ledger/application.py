@@ -785,7 +785,7 @@ class Ledger(Application[UUID]):
             horizon=facts[1],
             closed_on=plan.closed_on,
             business_date=day,
-            calendar=self._checked_calendar(),
+            calendar=self.working_calendar(),
         )
 
     def _cached(self, aggregate_id: UUID, kind: type[AGG], missing: Callable[[], Exception]) -> AGG:
@@ -813,20 +813,6 @@ class Ledger(Application[UUID]):
             )
             self._duties_cache[key] = facts
         return facts
-
-    def _checked_calendar(self) -> ChineseCalendar:
-        """The working calendar, rebuilt only when the office's calendar log has changed
-        (one indexed read of its latest version)."""
-        log_id = ids.calendar_log_id()
-        try:
-            latest = self.recorder.select_events(log_id, desc=True, limit=1)
-        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
-            raise StoreUnavailable(_store_message(error)) from None
-        version = latest[0].originator_version if latest else 0
-        cached = self._calendar_cache
-        if cached is None or cached[0] != version:
-            cached = self._calendar_cache = (version, self.working_calendar())
-        return cached[1]
 
     def acknowledge_escalation(
         self,
@@ -997,13 +983,27 @@ class Ledger(Application[UUID]):
 
     # ---- the working-day calendar --------------------------------------------------------
     def working_calendar(self) -> ChineseCalendar:
-        """Chinese holidays and 调休, with the office's recorded adjustments."""
+        """Chinese holidays and 调休, with the office's recorded adjustments.
+
+        Rebuilt only when the office's calendar log has changed: one indexed read of its
+        latest version, instead of replaying the log on every call (the API and the
+        chaser checks ask several times per request). A calendar is never changed once
+        made, so one instance can serve every caller.
+        """
         from ledger.calendar_log import CalendarLog
 
-        log = self.find(ids.calendar_log_id())
-        if isinstance(log, CalendarLog):
-            return log.calendar()
-        return ChineseCalendar()
+        log_id = ids.calendar_log_id()
+        try:
+            latest = self.recorder.select_events(log_id, desc=True, limit=1)
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        version = latest[0].originator_version if latest else 0
+        cached = self._calendar_cache
+        if cached is None or cached[0] != version:
+            log = self.find(log_id)
+            calendar = log.calendar() if isinstance(log, CalendarLog) else ChineseCalendar()
+            cached = self._calendar_cache = (version, calendar)
+        return cached[1]
 
     def adjust_calendar(
         self,
