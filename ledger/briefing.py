@@ -14,8 +14,11 @@ from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, RecordedCreation
 from ledger.errors import InvalidInput
+from ledger.vocabulary import BRIEFING_KINDS
 
-BRIEFING_KINDS = ("monthly", "quarterly", "half-year", "annual")
+#: ``kind`` is ``Cadence.briefing_kind`` (``half-year``), as briefings were always recorded
+#: and as their ids and file names are made; ``Cadence.HALF_YEARLY`` itself is refused.
+__all__ = ["BRIEFING_KINDS", "Briefing"]
 
 
 class Briefing(Aggregate):

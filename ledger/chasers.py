@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ledger.obligations import ObligationRule
+from ledger.vocabulary import Cadence, ChaseKind
 
 #: The rules that can fire a chaser, as recorded in the event's ``trigger``.
 REMIND_BEFORE = "remind_before"  # N working days before the due date
@@ -22,13 +23,13 @@ ESCALATE_AFTER_URGES = "escalate_after_urges"  # urged N times in one quarter
 BY_OFFICE = "office"  # the office decided, through the API or the CLI
 CHASE_TRIGGERS = (REMIND_BEFORE, URGE_AFTER, ESCALATE_AFTER, ESCALATE_AFTER_URGES, BY_OFFICE)
 
-KIND_NAMES = {"reminder": "提醒", "urge": "催办", "escalation": "上报监督平台"}
+KIND_NAMES = {kind: kind.chinese for kind in ChaseKind}
 
 _CADENCE_NAMES = {
-    "monthly": "月度报告",
-    "quarterly": "季度报告",
-    "half-yearly": "半年总结",
-    "annual": "年度报告",
+    Cadence.MONTHLY: "月度报告",
+    Cadence.QUARTERLY: "季度报告",
+    Cadence.HALF_YEARLY: "半年总结",
+    Cadence.ANNUAL: "年度报告",
 }
 
 

@@ -27,17 +27,8 @@ from typing import Literal
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import ConfigurationError, InvalidPeriod
 from ledger.periods import Period
+from ledger.vocabulary import Cadence, ObligationState
 
-Cadence = Literal["monthly", "quarterly", "half-yearly", "annual"]
-Status = Literal["open", "submitted_on_time", "submitted_late", "overdue", "extended", "waived"]
-
-#: The period kind (see :mod:`ledger.periods`) each cadence reports on.
-PERIOD_KIND: dict[str, str] = {
-    "monthly": "month",
-    "quarterly": "quarter",
-    "half-yearly": "half",
-    "annual": "year",
-}
 _PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 
 #: Every month has at least 15 working days even around Spring Festival, so a due rule
@@ -69,12 +60,14 @@ class ObligationRule:
     def __post_init__(self) -> None:
         if not self.slug:
             raise ConfigurationError("an obligation needs a slug", field="slug")
-        if self.cadence not in PERIOD_KIND:
+        try:
+            object.__setattr__(self, "cadence", Cadence(self.cadence))
+        except ValueError:
             raise ConfigurationError(
                 f"obligation {self.slug}: cadence {self.cadence!r} is not one of "
                 "monthly, quarterly, half-yearly, annual",
                 field="cadence",
-            )
+            ) from None
         if not 1 <= self.due_workday <= MAX_DUE_WORKDAY:
             raise ConfigurationError(
                 f"obligation {self.slug}: due on working day {self.due_workday} of the month; "
@@ -107,7 +100,7 @@ class ObligationRule:
 
     @property
     def period_kind(self) -> str:
-        return PERIOD_KIND[self.cadence]
+        return self.cadence.period_kind
 
     def applies_to(self, task_number: str) -> bool:
         """Whether an assignment on ``task_number`` owes this report."""
@@ -127,7 +120,7 @@ DEFAULT_RULE = ObligationRule(
     slug="monthly-progress",
     description="月度进展报告：次月前5个工作日内报送 / monthly progress report, "
     "due by the 5th working day of the next month",
-    cadence="monthly",
+    cadence=Cadence.MONTHLY,
     due_workday=5,
     scope="plan",
     source="default",
@@ -150,7 +143,7 @@ def quarterly_and_annual_rules(
     quarterly = ObligationRule(
         slug=f"{slug}-quarterly",
         description=f"{description}（季度）",
-        cadence="quarterly",
+        cadence=Cadence.QUARTERLY,
         due_workday=due_workday,
         scope=scope,
         period_indices=(1, 2, 3),
@@ -159,7 +152,7 @@ def quarterly_and_annual_rules(
     annual = ObligationRule(
         slug=f"{slug}-annual",
         description=f"{description}（年度，含第四季度）",
-        cadence="annual",
+        cadence=Cadence.ANNUAL,
         due_workday=due_workday,
         scope=scope,
         source=source,
@@ -264,14 +257,14 @@ class ObligationStatus:
     ``due_on`` is the effective due date (after any extension).
     """
 
-    status: Status
+    status: ObligationState
     days_late: int
     due_on: date
 
     @property
     def settled(self) -> bool:
         """No further action is owed: submitted (on time or late) or waived."""
-        return self.status in ("submitted_on_time", "submitted_late", "waived")
+        return self.status.settled
 
 
 def evaluate_obligation(
@@ -296,16 +289,20 @@ def evaluate_obligation(
     """
     effective = extended_to if extended_to is not None else due_on
     if waived:
-        return ObligationStatus("waived", 0, effective)
+        return ObligationStatus(ObligationState.WAIVED, 0, effective)
     if submitted_on is not None and submitted_on <= as_of:
         if submitted_on <= effective:
-            return ObligationStatus("submitted_on_time", 0, effective)
+            return ObligationStatus(ObligationState.SUBMITTED_ON_TIME, 0, effective)
         late = max(1, calendar.workdays_between(effective, submitted_on))
-        return ObligationStatus("submitted_late", late, effective)
+        return ObligationStatus(ObligationState.SUBMITTED_LATE, late, effective)
     if as_of <= effective:
-        return ObligationStatus("extended" if extended_to is not None else "open", 0, effective)
+        return ObligationStatus(
+            ObligationState.EXTENDED if extended_to is not None else ObligationState.OPEN,
+            0,
+            effective,
+        )
     overdue = max(1, calendar.workdays_between(effective, as_of))
-    return ObligationStatus("overdue", overdue, effective)
+    return ObligationStatus(ObligationState.OVERDUE, overdue, effective)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.importer.model import ParsedTarget, TargetPeriod
+from ledger.numerals import chinese_numeral
 
 _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(万亿|万|亿)?(人次|人|个|家|户|元|%)")
 _SCALE = {None: 1, "万": 10_000, "亿": 100_000_000, "万亿": 1_000_000_000_000}
@@ -67,7 +68,6 @@ _SUBSIDY_NOUNS = ("补贴", "补助", "奖励", "奖补", "资助")
 _LEADING_VERBS = ("组织开展", "开展", "发放", "挖掘", "实现", "完成", "扩大")
 
 _FIVE_YEAR = re.compile(r"“?十([一二三四五六七八九])五”?(?:期间|时期)?")
-_CN_DIGIT = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 _YEAR_RANGE = re.compile(r"(\d{4})[—\-–~～至到](\d{4})年")
 _BY_YEAR = re.compile(r"(?:到|至)(\d{4})年(?:底|末)?")
 _YEAR = re.compile(r"(\d{4})年(?:度)?")
@@ -241,7 +241,9 @@ def _period(before: str, clause: str, measure: str, horizon: TargetPeriod | None
 def _nearest_span(before: str) -> _Span | None:
     candidates: list[tuple[int, _Span]] = []
     for m in _FIVE_YEAR.finditer(before):
-        first = 2001 + 5 * _CN_DIGIT[m.group(1)]  # 十一五 → 2006, 十五五 → 2026
+        # The N-th five-year plan (十N五) starts in 1951 + 5N, from the tenth on:
+        # 十一五 → 2006, 十五五 → 2026.
+        first = 1951 + 5 * chinese_numeral("十" + m.group(1))
         candidates.append((m.start(), _Span(f"{first}-01-01", f"{first + 4}-12-31", 5)))
     for m in _YEAR_RANGE.finditer(before):
         a, b = int(m.group(1)), int(m.group(2))

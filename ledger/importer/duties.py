@@ -28,13 +28,14 @@ from collections.abc import Iterable
 
 from ledger.importer.model import ObligationDuty, Requirement
 from ledger.units import UnitRegistry
+from ledger.vocabulary import Cadence
 
 DEFAULT_DUE_WORKDAY = 5
 
 DEFAULT_DUTY = ObligationDuty(
     slug="monthly-progress",
     description="月度进展报告：次月前5个工作日内报送（文件未规定报送要求时的默认规则）",
-    cadence="monthly",
+    cadence=Cadence.MONTHLY,
     due_workday=DEFAULT_DUE_WORKDAY,
     scope="plan",
     audience={"description": "全部责任单位", "scope": "all_assignments", "due_stated": False},
@@ -48,10 +49,15 @@ _SENTENCE = re.compile(r"[^。！？]+[。！？]?")
 _WORKDAYS = re.compile(r"(\d{1,2})个工作日内")
 _REPORT_TO = re.compile(r"报(?:送|告)?([^，。；、]*(?:办公室|领导小组|部门|厅|局|政府))")
 _CYCLES = (
-    ("月调度", "monthly", "monthly-dispatch", "月调度：每月报送进展，供领导小组办公室调度"),
-    ("季分析", "quarterly", "quarterly-analysis", "季分析：每季度报送进展，供领导小组办公室分析"),
-    ("半年总结", "half-yearly", "half-year-summary", "半年总结：每半年报送工作总结"),
-    ("年度评估", "annual", "annual-evaluation", "年度评估：每年报送年度工作情况，供年度评估"),
+    ("月调度", Cadence.MONTHLY, "monthly-dispatch", "月调度：每月报送进展，供领导小组办公室调度"),
+    (
+        "季分析",
+        Cadence.QUARTERLY,
+        "quarterly-analysis",
+        "季分析：每季度报送进展，供领导小组办公室分析",
+    ),
+    ("半年总结", Cadence.HALF_YEARLY, "half-year-summary", "半年总结：每半年报送工作总结"),
+    ("年度评估", Cadence.ANNUAL, "annual-evaluation", "年度评估：每年报送年度工作情况，供年度评估"),
 )
 
 
@@ -115,7 +121,7 @@ def _window_reports(sentence: str, stated_in: str | None) -> list[ObligationDuty
             ObligationDuty(
                 slug="implementation-report-quarterly",
                 description="季度实施情况报告" + (f"：报{report_to}" if report_to else ""),
-                cadence="quarterly",
+                cadence=Cadence.QUARTERLY,
                 due_workday=due,
                 period_indices=(1, 2, 3) if january_is_annual else None,
                 audience=audience,
@@ -131,7 +137,7 @@ def _window_reports(sentence: str, stated_in: str | None) -> list[ObligationDuty
                 description="年度实施情况报告"
                 + ("（含第四季度）" if january_is_annual else "")
                 + (f"：报{report_to}" if report_to else ""),
-                cadence="annual",
+                cadence=Cadence.ANNUAL,
                 due_workday=due,
                 audience=audience,
                 report_to=report_to,
@@ -161,7 +167,7 @@ def _monthly_summaries(
         ObligationDuty(
             slug="monthly-" + ("summary" if cue.group(1) == "汇总" else "report"),
             description=(cue.group() + "").strip(),
-            cadence="monthly",
+            cadence=Cadence.MONTHLY,
             due_workday=int(window.group(1)) if window else DEFAULT_DUE_WORKDAY,
             audience=audience,
             report_to=report_to,
@@ -196,7 +202,7 @@ def _office_cycles(sentence: str, stated_in: str | None) -> list[ObligationDuty]
             ObligationDuty(
                 slug=slug,
                 description=description,
-                cadence=cadence,  # type: ignore[arg-type]
+                cadence=cadence,
                 due_workday=DEFAULT_DUE_WORKDAY,
                 audience={
                     "description": "各地区各部门",

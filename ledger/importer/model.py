@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-Role = Literal["lead", "co"]
+from ledger.vocabulary import Cadence, Role
+
 Comparator = Literal[">=", "<=", "~"]
 Per = Literal["year", "total"]
-Cadence = Literal["monthly", "quarterly", "half-yearly", "annual"]
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,11 @@ class ParsedTask:
 
     @property
     def lead(self) -> tuple[str, ...]:
-        return tuple(u.name for u in self.units if u.role == "lead")
+        return tuple(u.name for u in self.units if u.role == Role.LEAD)
 
     @property
     def co_units(self) -> tuple[str, ...]:
-        return tuple(u.name for u in self.units if u.role == "co")
+        return tuple(u.name for u in self.units if u.role == Role.CO)
 
     def to_json(self) -> dict[str, Any]:
         return {

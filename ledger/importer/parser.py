@@ -39,10 +39,11 @@ from ledger.importer.model import (
     TargetPeriod,
 )
 from ledger.importer.text import bracket_depth, lines, strip_invisible
+from ledger.numerals import chinese_digits, chinese_numeral
 from ledger.targets import extract_targets, horizon_of
 from ledger.units import RegisteredUnit, UnitRegistry, guess_kind
+from ledger.vocabulary import Role
 
-_CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 _L1 = re.compile(r"^([一二三四五六七八九十]{1,3})、")
 _L2 = re.compile(r"^（([一二三四五六七八九十]{1,3})）")
 _L3 = re.compile(r"^(\d{1,2})[.．、](?!\d)")
@@ -111,25 +112,14 @@ class _Item:
         return prefix + title
 
 
-def _cn_value(numeral: str) -> int:
-    if numeral == "十":
-        return 10
-    if numeral.startswith("十"):
-        return 10 + _CN_NUM[numeral[1]]
-    if "十" in numeral:
-        tens, _, ones = numeral.partition("十")
-        return _CN_NUM[tens] * 10 + (_CN_NUM[ones] if ones else 0)
-    return _CN_NUM[numeral]
-
-
 def _heading(line: str) -> tuple[int, str, int, str] | None:
     for level, pattern in ((1, _L1), (2, _L2), (3, _L3)):
         match = pattern.match(line)
         if match:
             raw = match.group(1)
             try:
-                value = int(raw) if level == 3 else _cn_value(raw)
-            except KeyError:
+                value = int(raw) if level == 3 else chinese_numeral(raw)
+            except ValueError:
                 return None
             number = f"（{raw}）" if level == 2 else raw
             return level, number, value, line[match.end() :]
@@ -231,9 +221,11 @@ def _date_line(line: str) -> date | None:
         return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     match = _CN_DATE.fullmatch(line)
     if match:
-        digits = {"〇": 0, "零": 0, "○": 0, **_CN_NUM}
-        year = int("".join(str(digits[c]) for c in match.group(1)))
-        return _safe_date(year, _cn_value(match.group(2)), _cn_value(match.group(3)))
+        try:
+            month, day = chinese_numeral(match.group(2)), chinese_numeral(match.group(3))
+        except ValueError:
+            return None
+        return _safe_date(chinese_digits(match.group(1)), month, day)
     return None
 
 
@@ -416,32 +408,32 @@ def _parse_unit_clause(
     """
     cleaned, following, same_below, deadline = _clean_clause(clause)
     resolver = _Resolver(registry, warnings, new_units, where)
-    entries: list[tuple[RegisteredUnit, str | None, bool]] = []  # unit, marked role, first-slot
+    entries: list[tuple[RegisteredUnit, Role | None, bool]] = []  # unit, marked role, first-slot
     marked = False
     for segment in re.split(r"[，；]", cleaned):
         segment = segment.strip("、 ")
-        role: str | None = None
+        role: Role | None = None
         if _LEAD_LABEL.match(segment):
-            role, segment = "lead", _LEAD_LABEL.sub("", segment)
+            role, segment = Role.LEAD, _LEAD_LABEL.sub("", segment)
         elif _CO_LABEL.match(segment):
-            role, segment = "co", _CO_LABEL.sub("", segment)
+            role, segment = Role.CO, _CO_LABEL.sub("", segment)
         else:
             segment = _ANY_LABEL.sub("", segment)
         for word, mark in (
-            ("牵头负责", "lead"),
-            ("牵头", "lead"),
-            ("配合", "co"),
-            ("参与", "co"),
-            ("协助", "co"),
-            ("协同", "co"),
-            ("协办", "co"),
+            ("牵头负责", Role.LEAD),
+            ("牵头", Role.LEAD),
+            ("配合", Role.CO),
+            ("参与", Role.CO),
+            ("协助", Role.CO),
+            ("协同", Role.CO),
+            ("协办", Role.CO),
             ("负责", None),
         ):
             if segment.endswith(word) and len(segment) > len(word):
                 segment = segment[: -len(word)]
                 role = role or mark
                 break
-        if role == "lead":
+        if role == Role.LEAD:
             marked = True
         for token in _tokens(segment):
             group_first = not entries
@@ -449,7 +441,7 @@ def _parse_unit_clause(
                 entries.append((unit, role, group_first and (token == "各盟市" or index == 0)))
                 if unit.kind == "group":
                     for member in registry.members_of(unit.name):
-                        entries.append((member, "co", False))
+                        entries.append((member, Role.CO, False))
     units: list[ParsedUnit] = []
     seen: set[str] = set()
     for position, (unit, role, first_slot) in enumerate(entries):
@@ -457,10 +449,10 @@ def _parse_unit_clause(
             continue
         seen.add(unit.name)
         if marked:
-            final = "lead" if role == "lead" else "co"
+            final = Role.LEAD if role == Role.LEAD else Role.CO
         else:
-            final = "lead" if (position == 0 or (first_slot and role != "co")) else "co"
-        units.append(ParsedUnit(unit.name, final, unit.kind))  # type: ignore[arg-type]
+            final = Role.LEAD if (position == 0 or (first_slot and role != Role.CO)) else Role.CO
+        units.append(ParsedUnit(unit.name, final, unit.kind))
     return units, following, same_below, deadline
 
 
@@ -596,12 +588,12 @@ def parse_plan(text: str, registry: UnitRegistry | None = None) -> ParsedPlan:
         if leagues_from_here:
             present = {u.name for u in units}
             units = units + [
-                ParsedUnit(unit.name, "co", unit.kind)
+                ParsedUnit(unit.name, Role.CO, unit.kind)
                 for unit in registry.leagues_and_cities()
                 if unit.name not in present
             ]
-        if units and not any(u.role == "lead" for u in units):
-            units[0] = ParsedUnit(units[0].name, "lead", units[0].kind)
+        if units and not any(u.role == Role.LEAD for u in units):
+            units[0] = ParsedUnit(units[0].name, Role.LEAD, units[0].kind)
         section = section_of(item)
         tasks.append(
             ParsedTask(
@@ -633,7 +625,7 @@ def parse_plan(text: str, registry: UnitRegistry | None = None) -> ParsedPlan:
         source_sha256=digest,
         requirements=requirements,
         new_units=tuple(
-            ParsedUnit(unit.name, "co", unit.kind)
+            ParsedUnit(unit.name, Role.CO, unit.kind)
             for unit in new_units.values()  # type: ignore[arg-type]
         ),
     )
