@@ -88,6 +88,18 @@ class InvalidBusinessDate(InvalidInput):
     code = "invalid-business-date"
 
 
+class AmbiguousPlan(InvalidInput):
+    """A plan named by words that fit several plans (422: name it more fully, or by id)."""
+
+    code = "ambiguous-plan"
+
+
+class AmbiguousTask(InvalidInput):
+    """A bare task number that several plans have (422: give the plan)."""
+
+    code = "ambiguous-task"
+
+
 class PlanFormatError(InvalidInput):
     """The document text cannot be read as a plan (empty, binary, truncated...)."""
 
