@@ -408,6 +408,7 @@ def generate(events: int, seed: int = 20260301) -> tuple[list[Any], History]:
                     due_on=due,
                     reason=CHASE_REASONS[kind].format(period=period, due=due.isoformat()),
                     evidence=[],
+                    trigger=None,
                 )
             )
     sample = max(range(len(streams)), key=lambda i: (expectations[i].corrections, -i))

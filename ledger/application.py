@@ -155,20 +155,40 @@ class LedgerRecord:
             "simulated": fields.pop("simulated"),
         }
         fields.pop("originator_topic", None)
-        envelope["data"] = _plain(fields)
+        envelope["data"] = plain(fields)
         return envelope
+
+
+@dataclass(frozen=True)
+class UnreadableEvent:
+    """A stored event this release cannot decode (a type from a newer release, say)."""
+
+    position: int
+    topic: str
+    error: str
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the log, for a reader that keeps its own position (the projector)."""
+
+    records: list[LedgerRecord]
+    unreadable: list[UnreadableEvent]  # skipped, but the page's ``last`` moves past them
+    last: int | None  # position of the last event read, readable or not; None: none read
+    full: bool  # the page holds as many events as asked for: more may follow
 
 
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """An event's value as JSON types: UUIDs and dates as text, tuples as lists."""
     if type(value) in _SCALARS:  # the common case first: this runs for every field
         return value
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, date):
@@ -1117,6 +1137,31 @@ class Ledger(Application[UUID]):
             if len(notifications) < batch:
                 return
             start = notifications[-1].id + 1
+
+    def read_page(self, after: int, limit: int, upto: int | None = None) -> LogPage:
+        """Up to ``limit`` stored events after position ``after`` (up to ``upto``).
+
+        Unlike :meth:`records`, an event this release cannot decode does not stop the
+        reader: it comes back in ``unreadable`` and the page still moves past it."""
+        start = min(after, 2**63 - 2) + 1  # positions are signed 64-bit in both stores
+        try:
+            notifications = self.recorder.select_notifications(
+                start=start, limit=limit, stop=upto
+            )
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        records: list[LedgerRecord] = []
+        unreadable: list[UnreadableEvent] = []
+        decode = self.mapper.to_domain_event
+        for notification in notifications:
+            try:
+                event = decode(notification)
+            except Exception as error:  # whatever the transcoder or the topic resolver raise
+                unreadable.append(UnreadableEvent(notification.id, notification.topic, str(error)))
+                continue
+            records.append(LedgerRecord(notification.id, event))
+        last = notifications[-1].id if notifications else None
+        return LogPage(records, unreadable, last, full=len(notifications) >= limit)
 
 
 class _StreamLocks:

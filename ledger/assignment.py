@@ -84,7 +84,7 @@ class Assignment(Aggregate):
             a.role = self.role
             a.source = self.source
             a.assigned_on = self.business_date
-            a.status = NOT_STARTED
+            a.status = status_after(type(self), None, reported=False)
             a.reports = {}
             a.reported_on = {}
             a.report_keys = {}
@@ -110,7 +110,7 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.role = self.role
-            a.status = IN_PROGRESS if a.reports else NOT_STARTED
+            a.status = status_after(type(self), a.status, reported=bool(a.reports))
 
     class RoleChanged(Event):
         role: str
@@ -139,8 +139,7 @@ class Assignment(Aggregate):
                 # before meanings were compared keeps matching, and 8000 == 8000.0.
                 meaning = report_meaning(self.period, self.narrative, self.metrics)
                 a.report_keys[self.idempotency_key] = (self.originator_version, meaning)
-            if a.status == NOT_STARTED:
-                a.status = IN_PROGRESS
+            a.status = status_after(type(self), a.status, reported=True)
 
     class ProgressCorrected(Event):
         """Changes what a report says; the report and earlier corrections stay.
@@ -282,19 +281,19 @@ class Assignment(Aggregate):
         note: str
 
         def apply(self, a: Assignment) -> None:
-            a.status = COMPLETED
+            a.status = status_after(type(self), a.status, reported=bool(a.reports))
 
     class Reopened(Event):
         reason: str
 
         def apply(self, a: Assignment) -> None:
-            a.status = IN_PROGRESS
+            a.status = status_after(type(self), a.status, reported=bool(a.reports))
 
     class Withdrawn(Event):
         reason: str
 
         def apply(self, a: Assignment) -> None:
-            a.status = WITHDRAWN
+            a.status = status_after(type(self), a.status, reported=bool(a.reports))
 
     def __init__(self) -> None:
         """State comes from the creation event's ``apply``; see the attributes below."""
@@ -909,6 +908,31 @@ def narrative_digest(narrative: str) -> str:
 def chase_key(kind: str, event: Any) -> str:
     real = "simulated" if event.simulated else "real"
     return f"{kind}|{event.obligation}|{event.period}|{real}"
+
+
+# How each event moves an assignment's status, given its status before the event and
+# whether it holds any report. The aggregate and the read model (projections) both
+# follow this one table, so the two cannot disagree.
+_STATUS_RULES: dict[type, Callable[[str | None, bool], str]] = {
+    Assignment.Assigned: lambda status, reported: NOT_STARTED,
+    Assignment.Reinstated: lambda status, reported: IN_PROGRESS if reported else NOT_STARTED,
+    Assignment.ProgressReported: (
+        lambda status, reported: IN_PROGRESS if status == NOT_STARTED else status
+    ),
+    Assignment.Completed: lambda status, reported: COMPLETED,
+    Assignment.Reopened: lambda status, reported: IN_PROGRESS,
+    Assignment.Withdrawn: lambda status, reported: WITHDRAWN,
+}
+#: The events that can change an assignment's status.
+STATUS_EVENTS = frozenset(_STATUS_RULES)
+
+
+def status_after(event_type: type, status: str | None, *, reported: bool) -> str | None:
+    """An assignment's status after an event of ``event_type``: ``status`` before it
+    (None before its creation), ``reported`` whether it holds any report by then.
+    Events outside :data:`STATUS_EVENTS` leave the status as it was."""
+    rule = _STATUS_RULES.get(event_type)
+    return status if rule is None else rule(status, reported)
 
 
 def _check_role(role: str) -> None:

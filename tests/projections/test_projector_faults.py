@@ -116,6 +116,10 @@ def test_rebuilt_tables_equal_incremental_ones(tmp_path_factory, steps, batch) -
             assert isinstance(error, LedgerError)
     projector.catch_up(batch_size=batch)
     incremental = dump(store)
+    # the read model's status is the aggregate's (one rule: ledger.assignment.status_after)
+    statuses = {row["assignment_id"]: row["status"]
+                for row in store.query("SELECT assignment_id, status FROM {s}rm_assignments")}
+    assert statuses == {str(a): ledger.get_assignment(a).status for a in targets}
     Projector(ledger, store, CALENDAR).rebuild()
     assert dump(store) == incremental
     store.close()

@@ -1,0 +1,81 @@
+"""What each event writes into the office tables (cycles, briefings, calendar)."""
+
+from __future__ import annotations
+
+from ledger.application import LedgerRecord
+from ledger.briefing import Briefing
+from ledger.calendar_log import CalendarLog
+from ledger.cycle import Cycle
+from projections.facts import Batch, Facts, ProjectionHandlers, iso, json_text
+
+
+def cycle_ran(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    batch.add(
+        "INSERT INTO {s}rm_cycles (cycle_id, kind, period, scope, business_date, "
+        "simulated, snapshot, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        str(e.originator_id),
+        e.kind,
+        e.period,
+        e.scope,
+        iso(e.business_date),
+        int(e.simulated),
+        json_text(e.snapshot),
+        record.position,
+    )
+
+
+def briefing_issued(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    batch.add(
+        "INSERT INTO {s}rm_briefings (briefing_id, kind, period, as_of, ledger_position, "
+        "sha256, pages, filename, actor, business_date, simulated, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        str(e.originator_id),
+        e.kind,
+        e.period,
+        iso(e.as_of),
+        e.position,
+        e.sha256,
+        e.pages,
+        e.filename,
+        e.actor,
+        iso(e.business_date),
+        int(e.simulated),
+        record.position,
+    )
+
+
+def day_marked(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    batch.add(
+        "INSERT INTO {s}rm_calendar (day, mark, actor, position) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (day) DO UPDATE SET mark = excluded.mark, actor = excluded.actor, "
+        "position = excluded.position",
+        iso(e.day),
+        e.mark,
+        e.actor,
+        record.position,
+    )
+
+
+def year_confirmed(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    batch.add(
+        "INSERT INTO {s}rm_calendar_years (year, actor, position) VALUES (?, ?, ?) "
+        "ON CONFLICT (year) DO NOTHING",
+        e.year,
+        e.actor,
+        record.position,
+    )
+
+
+HANDLERS = ProjectionHandlers(
+    "office",
+    {
+        Cycle.Ran: cycle_ran,
+        Briefing.Issued: briefing_issued,
+        CalendarLog.DayMarked: day_marked,
+        CalendarLog.YearConfirmed: year_confirmed,
+    },
+)
