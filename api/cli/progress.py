@@ -25,10 +25,10 @@ class _EventsBar:
 
     def __call__(self, stats: Any, head: int) -> None:
         if self._progress is None:
-            self._start()
+            self._start(head)
         self._progress.update(self._task, total=head, completed=stats.position, rate=stats.rate)
 
-    def _start(self) -> None:
+    def _start(self, head: int) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -46,8 +46,8 @@ class _EventsBar:
             TimeRemainingColumn(),
             console=Console(stderr=True),
         )
+        self._task = self._progress.add_task(self._description, total=head, rate=0.0)
         self._progress.start()
-        self._task = self._progress.add_task(self._description, total=None, rate=0.0)
 
     def stop(self) -> None:
         if self._progress is not None:
