@@ -91,6 +91,54 @@ def test_db_init_and_events_on_each_backend(store_config: StoreConfig, tmp_path:
     assert "ProgressReported" in human.stdout and "liaison-hr (liaison)" in human.stdout
 
 
+def _rebuild_with_stderr_on_a_terminal(url: str, cwd: Path) -> tuple[str, str]:
+    """``taskledger rebuild`` with stderr on a pseudo-terminal: (stdout, what the terminal got)."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "TASKLEDGER_DATABASE_URL"}
+    env.update(TASKLEDGER_DATABASE_URL=url, TERM="xterm", COLUMNS="100",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
+    terminal, stderr = pty.openpty()
+    with subprocess.Popen([TASKLEDGER, "rebuild", "--batch-size", "4"], cwd=cwd, env=env,
+                          stdout=subprocess.PIPE, stderr=stderr) as process:
+        os.close(stderr)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the command ended and closed its end of the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        stdout = process.stdout.read() if process.stdout else b""
+        assert process.wait(timeout=60) == 0, shown
+    os.close(terminal)
+    return stdout.decode(), shown.decode(errors="replace")
+
+
+def test_rebuild_draws_a_progress_bar_on_a_terminal_only(
+    sqlite_config: StoreConfig, tmp_path: Path
+) -> None:
+    url = url_of(sqlite_config)
+    assert run(["db", "init"], tmp_path, url).returncode == 0
+    ledger = open_ledger(sqlite_config)
+    build_world(ledger)
+    ledger.close()
+
+    piped = run(["rebuild", "--batch-size", "4"], tmp_path, url)
+    assert piped.returncode == 0
+    assert piped.stderr == ""  # no bar, no carriage returns, no blank line
+    assert piped.stdout.startswith("rebuilt ") and piped.stdout.count("\n") == 1
+    assert "10 events in" in piped.stdout and "position 10" in piped.stdout
+
+    stdout, terminal = _rebuild_with_stderr_on_a_terminal(url, tmp_path)
+    assert "rebuild" in terminal and "10/10" in terminal and "events/s" in terminal
+    # what is printed to stdout does not depend on where stderr goes
+    assert stdout.split(": ", 1)[0] == piped.stdout.split(": ", 1)[0]
+    assert stdout.split(" events in ")[0] == piped.stdout.split(" events in ")[0]
+
+
 @pytest.mark.parametrize(
     ("args", "url", "message"),
     [

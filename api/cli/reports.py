@@ -1,0 +1,196 @@
+"""What the ledger and its read models say: the audit trail (``events``) and the
+reports (``report``: responsibilities, overdue, targets, scorecard)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from api.cli.args import Commands, date_or_datetime, iso_date, non_negative
+from api.cli.context import CliContext
+from api.tables import render
+from ledger.application import LedgerRecord
+from ledger.assignment import Assignment
+from projections import queries
+from projections.projector import summarise
+from projections.trail import TrailFilter, audit_trail
+from projections.views import open_view
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    with CliContext(args) as cli:
+        ledger = cli.ledger
+        flt = TrailFilter(
+            task=args.task, plan=args.plan, unit=args.unit, actor=args.actor, since=args.since
+        )
+        shown = hidden = 0
+        if args.simulated:
+            print("real and simulated events; simulated ones are marked [simulated] "
+                  '(JSON: "simulated": true)', file=sys.stderr)
+        for record in audit_trail(ledger.records(after=args.after), flt):
+            if record.event.simulated and not args.simulated:
+                hidden += 1
+                continue
+            print(json.dumps(record.to_dict(), ensure_ascii=False) if args.json else _line(record))
+            shown += 1
+            if args.limit and shown >= args.limit:
+                break
+    if not args.json and shown == 0:
+        print("no events match", file=sys.stderr)
+    if hidden:
+        print(f"{hidden} simulated event(s) not shown; --simulated lists them too",
+              file=sys.stderr)
+    return 0
+
+
+REPORT_COLUMNS = {
+    "responsibilities": [
+        ("plan_title", "plan", 16),
+        ("task_number", "task", 8),
+        ("task_title", "title", 22),
+        ("unit_name", "unit", 26),
+        ("role", "role", 4),
+        ("status", "status", 11),
+        ("last_report_period", "last report", 11),
+        ("next_period", "next", 9),
+        ("next_due_on", "due", 10),
+    ],
+    "overdue": [
+        ("working_days_late", "working days", 12),
+        ("unit_name", "unit", 26),
+        ("task_number", "task", 8),
+        ("rule", "obligation", 24),
+        ("period", "period", 8),
+        ("effective_due_on", "due", 10),
+        ("plan_title", "plan", 16),
+    ],
+    "targets": [
+        ("light", "light", 6),
+        ("task_number", "task", 8),
+        ("indicator", "indicator", 22),
+        ("comparator", "", 2),
+        ("target", "target", 14),
+        ("measure", "measure", 4),
+        ("actual", "actual", 14),
+        ("percent", "% done", 7),
+        ("expected_percent", "% expected", 10),
+    ],
+    "scorecard": [
+        ("unit", "unit", 26),
+        ("reports_due", "due", 5),
+        ("reports_made", "made", 5),
+        ("on_time_rate", "on time", 7),
+        ("average_lateness", "avg late", 8),
+        ("overdue", "overdue", 7),
+        ("reminders", "reminders", 9),
+        ("urges", "urges", 5),
+        ("escalations", "escalations", 11),
+    ],
+}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    with CliContext(args) as cli:
+        ledger, store = cli.ledger, cli.store
+        calendar = cli.calendar
+        with open_view(ledger, store, calendar, as_of=args.as_of, position=args.position) as view:
+            kind = args.report
+            if kind == "responsibilities":
+                rows = queries.responsibilities(view, unit=args.unit, task=args.task,
+                                                plan=args.plan)
+            elif kind == "overdue":
+                rows = queries.overdue(view, calendar, unit=args.unit)
+            elif kind == "targets":
+                rows = queries.target_progress(view, calendar=calendar)
+            else:
+                rows = queries.scorecard(view, calendar)
+            header = {
+                "report": kind,
+                "as_of": view.as_of.isoformat(),
+                "position": view.position,
+                "calendar_warnings": calendar.warnings_for({view.as_of.year}),
+            }
+    if args.json:
+        print(json.dumps({**header, "rows": rows}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{kind} as of {header['as_of']}, ledger position {header['position']}: {len(rows)} rows")
+    for warning in header["calendar_warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if rows:
+        print(render(rows, REPORT_COLUMNS[kind]))
+    return 0
+
+
+# ---- one line per event (the audit trail as text) ------------------------------------------
+def _line(record: LedgerRecord) -> str:
+    event = record.event
+    what = _summary(event)
+    flag = " [simulated]" if event.simulated else ""
+    return (
+        f"{record.position:>7}  {event.timestamp:%Y-%m-%d %H:%M:%S}Z  {event.business_date}  "
+        f"{record.stream_type}.{record.type_name:<30} {event.actor} ({event.actor_role})"
+        f"{flag}  {what}"
+    )
+
+
+def _summary(event: Any) -> str:
+    if isinstance(event, Assignment.ProgressCorrected):  # the chain: what it corrects
+        of = f"corrects {event.corrects}"
+        if event.corrects != event.report:
+            of += f", a correction of report {event.report}"
+        return f"{summarise(event)} [{of}]"
+    liaison = getattr(event, "liaison", None)
+    if isinstance(liaison, dict):
+        return f"contact {liaison.get('name', '')}"
+    for name in ("title", "name", "narrative", "reason", "note"):
+        value = getattr(event, name, None)
+        if isinstance(value, str) and value:
+            prefix = ""
+            if hasattr(event, "task_number"):
+                prefix = f"{event.task_number} {event.unit_name}: "
+            text = value.replace("\n", " ")
+            return prefix + (text[:60] + "…" if len(text) > 60 else text)
+    if hasattr(event, "task_number") and hasattr(event, "unit_name"):
+        return f"{event.task_number} {event.unit_name} ({getattr(event, 'role', '')})"
+    return ""
+
+
+# ---- parsers ----------------------------------------------------------------------------
+def add_events(commands: Commands) -> None:
+    events = commands.add_parser("events", help="the audit trail: every event, in ledger order")
+    events.add_argument("--task", help="task number as printed, e.g. （三） or 3")
+    events.add_argument("--plan", help="document number or part of the plan title")
+    events.add_argument("--unit", help="unit name or alias")
+    events.add_argument("--actor", help="who acted")
+    events.add_argument(
+        "--since", type=date_or_datetime, help="business date (or recorded date-time) from"
+    )
+    events.add_argument(
+        "--after", type=non_negative, default=0, help="only events after this ledger position"
+    )
+    events.add_argument("--limit", type=non_negative, default=0, help="stop after N events")
+    events.add_argument("--json", action="store_true", help="one JSON object per line")
+    events.add_argument("--simulated", action="store_true",
+                        help="also list rehearsal events (simulate, tick --as-of), flagged")
+    events.set_defaults(handler=cmd_events)
+
+
+def add_report(commands: Commands) -> None:
+    report = commands.add_parser("report", help="responsibility list, overdue, targets, scores")
+    report.add_argument("report", choices=list(REPORT_COLUMNS))
+    report.add_argument("--as-of", type=iso_date, help="business date evaluated (default today)")
+    report.add_argument(
+        "--position",
+        type=non_negative,
+        help="knowledge cut-off: only events up to this ledger position",
+    )
+    report.add_argument("--unit", help="unit name or alias")
+    report.add_argument("--task", help="task number as printed")
+    report.add_argument("--plan", help="document number or part of the title")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=cmd_report)
+
+
+PARSERS = {"events": add_events, "report": add_report}
