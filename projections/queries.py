@@ -7,7 +7,6 @@ and ledger position they stand for) and returns plain JSON-able rows.
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -18,28 +17,12 @@ from uuid import UUID
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import UnknownTask, UnknownUnit
 from ledger.obligations import evaluate_obligation
-from ledger.periods import Period
 from ledger.units import UnitRegistry
 from ledger.validation import stored_contact
+from projections import evaluation
 from projections.db import ReadStore
+from projections.evaluation import DEFAULT_THRESHOLDS, Thresholds  # the rules live there
 from projections.views import View
-
-ADDITIVE_MEASURES = {"人", "人次", "个", "家", "户", "元", "万元", "亿元"}
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Traffic-light thresholds for target progress (percentage points).
-
-    green: actual % of target >= expected % by elapsed time;
-    yellow: behind, but by less than ``yellow_within`` points;
-    red: behind by ``yellow_within`` points or more, or an obligation on the task is overdue.
-    """
-
-    yellow_within: float = 10.0
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 
 
 # ---- looking things up -----------------------------------------------------------------
@@ -289,13 +272,18 @@ def target_progress(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     calendar: WorkingDayCalendar | None = None,
 ) -> list[dict[str, Any]]:
-    """Each quantitative target: latest values, aggregate, % done, % expected, light.
+    """Each quantitative target: latest values, aggregate, % done, % expected, light
+    (:func:`projections.evaluation.target_progress`); as JSON rows."""
+    return [row.to_json() for row in target_rows(view, thresholds, calendar)]
 
-    Convention: a unit reports, under the target's indicator name, the value it has
-    reached so far in the target's window (the year for per-year targets, the whole
-    span for cumulative ones). Additive measures sum across units; rates (%) take the
-    lead unit's latest value.
-    """
+
+def target_rows(
+    view: View,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    calendar: WorkingDayCalendar | None = None,
+) -> list[evaluation.TargetProgress]:
+    """Every target of every task, in plan and task order. With a calendar, a task with
+    an overdue obligation turns its targets red; without, the lights are pure progress."""
     store = view.store
     tasks = store.query(
         "SELECT t.task_id, t.number, t.ordinal, t.title, t.targets, t.plan_id, "
@@ -303,9 +291,7 @@ def target_progress(
         "ORDER BY p.title, t.ordinal"
     )
     late_tasks = (
-        {(r["plan_id"], r["task_number"]) for r in overdue(view, calendar) if calendar}
-        if calendar
-        else set()
+        {(r["plan_id"], r["task_number"]) for r in overdue(view, calendar)} if calendar else set()
     )
     reports = store.query(
         "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, r.metrics, "
@@ -316,162 +302,38 @@ def target_progress(
     for report in reports:
         report["metrics"] = json.loads(report["metrics"])
         by_task[report["task_id"]].append(report)
-    result = []
-    for task in tasks:
-        for target in json.loads(task["targets"]):
-            row = _progress_of(target, by_task.get(task["task_id"], []), view.as_of, thresholds)
-            if (task["plan_id"], task["number"]) in late_tasks:
-                row["light"] = "red"
-                row["overdue_obligations"] = True
-            row.update(
-                plan_title=task["plan_title"], task_number=task["number"], task_title=task["title"]
-            )
-            result.append(row)
-    return result
-
-
-def _finite(value: Any) -> Any:
-    """A stored figure as JSON can carry it: stores written before the ledger bounded
-    figures (±10^15) may hold values such as 1e308, whose sums and ratios overflow to
-    infinity; those read as None (unknown), never as ``Infinity``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _window(target: dict, as_of: date) -> tuple[date, date]:
-    period = target.get("period") or {}
-    start = date.fromisoformat(period["from"]) if period.get("from") else date(as_of.year, 1, 1)
-    end = date.fromisoformat(period["to"]) if period.get("to") else date(as_of.year, 12, 31)
-    if period.get("per") == "year":
-        year = min(max(as_of.year, start.year), end.year)
-        start, end = date(year, 1, 1), date(year, 12, 31)
-    return start, end
-
-
-def _progress_of(target: dict, reports: list[dict], as_of: date, thresholds: Thresholds) -> dict:
-    indicator = target["indicator"]
-    start, end = _window(target, as_of)
-    latest: dict[str, dict] = {}
-    for report in reports:
-        if indicator not in report["metrics"]:
-            continue
-        period = Period.parse(report["period"])
-        if period.end < start or period.start > end:
-            continue
-        previous = latest.get(report["unit_id"])
-        if previous is None or (period.end, report["position"]) >= (
-            Period.parse(previous["period"]).end,
-            previous["position"],
-        ):
-            latest[report["unit_id"]] = report
-    values = [
-        {
-            "unit": r["unit_name"],
-            "role": r["role"],
-            "period": r["period"],
-            "value": _finite(r["metrics"][indicator]),
-        }
-        for r in latest.values()
-    ]
-    additive = target.get("measure") in ADDITIVE_MEASURES
-    known = [v for v in values if v["value"] is not None]
-    if not known:
-        actual = None
-    elif additive:
-        actual = _finite(sum(v["value"] for v in known))
-    else:
-        leads = [v for v in known if v["role"] == "lead"] or known
-        actual = leads[0]["value"]
-    goal = float(target["value"])
-    comparator = target.get("comparator", ">=")
-    span = max((end - start).days, 1)
-    elapsed = min(max((as_of - start).days, 0), span)
-    expected = 100.0 * elapsed / span if comparator == ">=" else 100.0
-    if actual is None:
-        percent = 0.0 if comparator == ">=" else None
-    elif comparator == ">=":
-        percent = 100.0 * actual / goal if goal else 100.0
-    elif comparator == "<=":
-        percent = 100.0 if actual <= goal else 100.0 * goal / actual
-    else:  # about: within 5% of the value counts as reached
-        percent = (
-            100.0
-            if goal and abs(actual - goal) <= 0.05 * abs(goal)
-            else (100.0 * min(actual, goal) / max(actual, goal) if goal and actual else 0.0)
+    return [
+        evaluation.target_progress(
+            target,
+            by_task.get(task["task_id"], []),
+            view.as_of,
+            thresholds,
+            plan_id=task["plan_id"],
+            task_id=task["task_id"],
+            plan_title=task["plan_title"],
+            task_number=task["number"],
+            task_title=task["title"],
+            overdue_obligations=(task["plan_id"], task["number"]) in late_tasks,
         )
-    if percent is None:
-        light = "yellow"
-    elif percent >= expected:
-        light = "green"
-    elif expected - percent < thresholds.yellow_within:
-        light = "yellow"
-    else:
-        light = "red"
-    if percent is not None and not math.isfinite(percent):
-        percent, light = None, "yellow"  # not a number anyone can act on; see _finite
-    return {
-        "indicator": indicator,
-        "target": target["value"],
-        "measure": target.get("measure"),
-        "comparator": comparator,
-        "window": {"from": start.isoformat(), "to": end.isoformat()},
-        "values": values,
-        "additive": additive,
-        "actual": actual,
-        "percent": None if percent is None else round(percent, 1),
-        "expected_percent": round(expected, 1),
-        "light": light,
-        "overdue_obligations": False,
-    }
+        for task in tasks
+        for target in json.loads(task["targets"])
+    ]
 
 
 # ---- unit scorecard ----------------------------------------------------------------------
 def scorecard(view: View, calendar: WorkingDayCalendar) -> list[dict[str, Any]]:
     """Per unit: reports due and made, on-time rate, average lateness, chases received."""
-    cards: dict[str, dict[str, Any]] = {}
-    lateness: dict[str, list[int]] = defaultdict(list)
-    for row in obligations(view, calendar):
-        if row["status"] in ("open", "extended", "waived"):
-            continue
-        card = cards.setdefault(row["unit_id"], _empty_card(row["unit_name"]))
-        card["reports_due"] += 1
-        if row["status"].startswith("submitted"):
-            card["reports_made"] += 1
-            if row["status"] == "submitted_on_time":
-                card["on_time"] += 1
-            else:
-                lateness[row["unit_id"]].append(row["working_days_late"])
-        else:
-            card["overdue"] += 1
-            lateness[row["unit_id"]].append(row["working_days_late"])
-    for row in view.store.query(
+    return [card.to_json() for card in unit_scorecards(view, calendar)]
+
+
+def unit_scorecards(view: View, calendar: WorkingDayCalendar) -> list[evaluation.UnitScorecard]:
+    """:func:`projections.evaluation.scorecards` of the obligations as of the view's date
+    and every chase received."""
+    chases = view.store.query(
         "SELECT c.unit_id, u.name, c.kind, COUNT(*) AS n FROM {s}rm_chases c "
         "JOIN {s}rm_units u ON u.unit_id = c.unit_id GROUP BY c.unit_id, u.name, c.kind"
-    ):
-        card = cards.setdefault(row["unit_id"], _empty_card(row["name"]))
-        card[
-            {"reminder": "reminders", "urge": "urges", "escalation": "escalations"}[row["kind"]]
-        ] += row["n"]
-    for unit_id, card in cards.items():
-        due = card["reports_due"]
-        card["on_time_rate"] = round(card["on_time"] / due, 3) if due else None
-        late = lateness.get(unit_id, [])
-        card["average_lateness"] = round(sum(late) / len(late), 2) if late else 0.0
-    return sorted(cards.values(), key=lambda c: (-(c["on_time_rate"] or 0), c["unit"]))
-
-
-def _empty_card(name: str) -> dict[str, Any]:
-    return {
-        "unit": name,
-        "reports_due": 0,
-        "reports_made": 0,
-        "on_time": 0,
-        "overdue": 0,
-        "reminders": 0,
-        "urges": 0,
-        "escalations": 0,
-    }
+    )
+    return evaluation.scorecards(obligations(view, calendar), chases)
 
 
 # ---- audit trail -------------------------------------------------------------------------
