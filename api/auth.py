@@ -60,11 +60,28 @@ def requires(*roles: str) -> Callable:
     return decorate
 
 
-def require_unit(unit_id: str) -> None:
-    """A liaison acts and reads for its own unit only; others pass."""
+#: Why a liaison is refused (403): each route says what it refused.
+OWN_UNIT_ACTS = "a liaison may act only for its own unit"
+OWN_UNIT_RECORDS = "a liaison may read only its own unit's records"
+OWN_UNIT_TASKS = "a liaison may read only its own unit's tasks"
+
+
+def require_unit(*unit_ids: str, message: str = OWN_UNIT_ACTS) -> None:
+    """The own-unit check: a liaison acts and reads for its own unit only, so it is
+    refused (403) unless its unit is one of ``unit_ids``; other roles pass."""
     who = principal()
-    if who.role == "liaison" and who.unit_id != unit_id:
-        abort(403, message="a liaison may act only for its own unit")
+    if who.role == "liaison" and who.unit_id not in unit_ids:
+        abort(403, message=message)
+
+
+def scoped_unit(asked_unit_id: str | None, *, message: str) -> str | None:
+    """The unit a read is about: a liaison's own, whatever it asks (another unit is
+    refused by :func:`require_unit`); for other roles the unit asked for, or None (all)."""
+    if principal().role != "liaison":
+        return asked_unit_id
+    if asked_unit_id is not None:
+        require_unit(asked_unit_id, message=message)
+    return principal().unit_id
 
 
 class _Buckets:

@@ -202,6 +202,24 @@ class ImportQuery(Strict):
 
 
 # ---- responses ----------------------------------------------------------------------------
+def _str(**kw: Any) -> fields.Str:
+    """A column always present and never null."""
+    return fields.Str(required=True, **kw)
+
+
+def _maybe(field: type[fields.Field] = fields.Str, **kw: Any) -> fields.Field:
+    """A column that may be null; listed (as null) all the same."""
+    return field(required=True, allow_none=True, **kw)
+
+
+def _number(**kw: Any) -> fields.Raw:
+    """A figure as computed: an integer stays one (8000, not 8000.0)."""
+    nullable = kw.pop("allow_none", False)
+    return fields.Raw(required=True, allow_none=nullable,
+                      metadata={"type": "number", "nullable": nullable, **kw.pop("metadata", {})},
+                      **kw)
+
+
 class ProblemOut(ma.Schema):
     type = fields.Str()
     title = fields.Str()
@@ -222,6 +240,47 @@ class ReportReceiptOut(ma.Schema):
     period = fields.Str()
 
 
+class TargetPeriodOut(ma.Schema):
+    from_ = fields.Str(data_key="from", attribute="from", allow_none=True)
+    to = fields.Str(allow_none=True)
+    per = fields.Str(metadata={"description": "year (each year of the span) or total"})
+
+
+class TargetOut(ma.Schema):
+    """A quantitative target as the document states it (万/亿 multiplied out)."""
+
+    indicator = _str()
+    value = _number()
+    measure = fields.Str(allow_none=True)
+    comparator = fields.Str(metadata={"description": ">=, <= or ~ (about)"})
+    period = fields.Nested(TargetPeriodOut, allow_none=True)
+    text = fields.Str(metadata={"description": "the words as printed"})
+
+
+class DueOut(ma.Schema):
+    within_working_days = fields.Int(required=True)
+    of_month_after_period = fields.Int()
+
+
+class DutyOut(ma.Schema):
+    """A reporting duty the plan states (or the default one), as imported."""
+
+    slug = _str()
+    description = _str()
+    cadence = _str(metadata={"description": "monthly, quarterly, half-yearly or annual"})
+    due = fields.Nested(DueOut, required=True)
+    period_indices = fields.List(fields.Int(), allow_none=True, metadata={
+        "description": "which periods of the year are reported (null: all)"})
+    applies_to = fields.Raw(metadata={
+        "description": "plan, or the task numbers it applies to",
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
+    audience = fields.Dict(metadata={"description": "who reports, as the text names them"})
+    report_to = fields.Str(allow_none=True)
+    stated_in = fields.Str(allow_none=True, metadata={"description": "the task stating it"})
+    source = fields.Str(metadata={"description": "the sentence it was read from"})
+    default = fields.Bool(metadata={"description": "the monthly default: no duty stated"})
+
+
 class PlanOut(ma.Schema):
     plan_id = fields.Str()
     title = fields.Str()
@@ -229,8 +288,8 @@ class PlanOut(ma.Schema):
     issuer = fields.Str(allow_none=True)
     issued_on = fields.Str(allow_none=True)
     closed_on = fields.Str(allow_none=True)
-    targets = fields.List(fields.Dict())
-    obligations = fields.List(fields.Dict())
+    targets = fields.List(fields.Nested(TargetOut))
+    obligations = fields.List(fields.Nested(DutyOut))
     task_numbers = fields.List(fields.Str())
 
 
@@ -268,8 +327,31 @@ class TaskOut(ma.Schema):
     section = fields.Str(allow_none=True)
     title = fields.Str()
     text = fields.Str()
-    targets = fields.List(fields.Dict())
+    targets = fields.List(fields.Nested(TargetOut))
     units = fields.List(fields.Nested(TaskUnitOut))
+
+
+class ObligationOut(ma.Schema):
+    """One report an assignment owes (rule × period) and how it stands as of the date."""
+
+    assignment_id = _str()
+    rule = _str(metadata={"description": "the reporting duty's slug"})
+    period = _str()
+    due_on = _str(metadata={"description": "as the plan sets it"})
+    extended_to = _maybe(metadata={"description": "an approved extension's new due date"})
+    extended_by = _maybe(metadata={"description": "the extension request approved"})
+    effective_due_on = _str(metadata={"description": "the due date, an extension applied"})
+    first_report_id = _maybe()
+    first_report_on = _maybe(metadata={"description": "the first report's business date"})
+    status = _str(metadata={"description": "open, extended, submitted_on_time, "
+                           "submitted_late, overdue or waived"})
+    working_days_late = fields.Int(required=True)
+    task_number = _str()
+    unit_id = _str()
+    unit_name = _str()
+    role = _str()
+    plan_id = _str()
+    plan_title = _str()
 
 
 class AssignmentOut(ma.Schema):
@@ -292,13 +374,106 @@ class AssignmentOut(ma.Schema):
     urges = fields.Int()
     escalations = fields.Int()
     position = fields.Int()
-    obligations = fields.List(fields.Dict())
+    obligations = fields.List(fields.Nested(ObligationOut))
 
 
 class RowsOut(ma.Schema):
     as_of = fields.Str()
     position = fields.Int()
     rows = fields.List(fields.Dict())
+
+
+class ResponsibilityOut(ma.Schema):
+    """A line of the responsibility list (责任清单): a unit on a task."""
+
+    assignment_id = _str()
+    plan_id = _str()
+    plan_title = _str()
+    task_id = _str()
+    task_number = _str()
+    ordinal = fields.Int(required=True)
+    task_title = _str()
+    unit_id = _str()
+    unit_name = _str()
+    role = _str()
+    status = _str()
+    reports = fields.Int(required=True)
+    last_report_period = _maybe()
+    last_report_on = _maybe()
+    reminders = fields.Int(required=True)
+    urges = fields.Int(required=True)
+    escalations = fields.Int(required=True)
+    next_obligation = _maybe(metadata={"description": "the earliest report still owed"})
+    next_period = _maybe()
+    next_due_on = _maybe(metadata={"description": "its due date, an extension applied"})
+
+
+class ResponsibilitiesOut(RowsOut):
+    rows = fields.List(fields.Nested(ResponsibilityOut))
+
+
+class OverdueOut(RowsOut):
+    rows = fields.List(fields.Nested(ObligationOut))
+
+
+class WindowOut(ma.Schema):
+    from_ = _str(data_key="from", attribute="from")
+    to = _str()
+
+
+class TargetValueOut(ma.Schema):
+    """A unit's latest value for the target's indicator in its window."""
+
+    unit = _str()
+    role = _str()
+    period = _str()
+    value = _number(allow_none=True)
+
+
+class TargetProgressOut(ma.Schema):
+    """A quantitative target of a task: values, % done against % expected, the light."""
+
+    plan_title = _str()
+    task_number = _str()
+    task_title = _str()
+    indicator = _str()
+    target = _number()
+    measure = _maybe()
+    comparator = _str(metadata={"description": ">=, <= or about"})
+    window = fields.Nested(WindowOut, required=True)
+    values = fields.List(fields.Nested(TargetValueOut), required=True)
+    additive = fields.Bool(required=True, metadata={
+        "description": "an additive measure: the units' values are summed"})
+    actual = _number(allow_none=True)
+    percent = _number(allow_none=True)
+    expected_percent = _number()
+    light = _str(metadata={"description": "green, yellow or red"})
+    overdue_obligations = fields.Bool(required=True, metadata={
+        "description": "red because a report on the task is overdue"})
+
+
+class TargetsOut(RowsOut):
+    rows = fields.List(fields.Nested(TargetProgressOut))
+
+
+class ScorecardRowOut(ma.Schema):
+    """A unit's record: reports due and made, on time, lateness, chasers received."""
+
+    unit = _str()
+    reports_due = fields.Int(required=True)
+    reports_made = fields.Int(required=True)
+    on_time = fields.Int(required=True)
+    overdue = fields.Int(required=True)
+    reminders = fields.Int(required=True)
+    urges = fields.Int(required=True)
+    escalations = fields.Int(required=True)
+    on_time_rate = _number(allow_none=True, metadata={"description": "null: nothing due"})
+    average_lateness = _number(metadata={"description": "working days, late reports "
+                                         "and overdue obligations"})
+
+
+class ScorecardOut(RowsOut):
+    rows = fields.List(fields.Nested(ScorecardRowOut))
 
 
 class ListOut(ma.Schema):
@@ -309,6 +484,91 @@ class ListOut(ma.Schema):
 class TrailOut(ListOut):
     includes_simulated = fields.Bool(metadata={
         "description": "whether rehearsal events (flagged simulated) are listed"})
+
+
+class AuditCorrectionOut(ma.Schema):
+    """A correction of a report (or of a correction of it), as the trail names it."""
+
+    event_id = _str()
+    corrects = _str()
+    position = fields.Int(required=True)
+    actor = _str()
+    summary = _str()
+
+
+class AuditEventOut(ma.Schema):
+    """An event of the audit trail: who did what, in which role, when."""
+
+    position = fields.Int(required=True)
+    event_id = _str()
+    type = _str()
+    stream_type = _str()
+    stream_id = _str()
+    plan_id = _maybe()
+    task_number = _maybe()
+    unit_id = _maybe()
+    actor = _str()
+    actor_role = _str()
+    correlation_id = _str()
+    business_date = _str()
+    recorded_at = _str()
+    simulated = fields.Bool(required=True)
+    corrects = _maybe(metadata={"description": "a correction: the event it corrects"})
+    summary = _str()
+    data = fields.Dict(required=True, metadata={"description": "the event as recorded"})
+    corrected_by = fields.List(fields.Nested(AuditCorrectionOut), metadata={
+        "description": "a report only: its corrections, in ledger order"})
+    report = fields.Str(allow_none=True, metadata={
+        "description": "a correction only: the report its chain leads to (null: unknown)"})
+
+
+class AuditTrailOut(TrailOut):
+    items = fields.List(fields.Nested(AuditEventOut))
+
+
+class BriefingOut(ma.Schema):
+    """A briefing issued, with the SHA-256 of its PDF."""
+
+    briefing_id = _str()
+    kind = _str()
+    period = _str()
+    as_of = _str()
+    ledger_position = fields.Int(required=True)
+    sha256 = _str()
+    pages = fields.Int(required=True)
+    filename = _str()
+    actor = _str()
+    business_date = _str()
+    simulated = fields.Int(required=True, metadata={"description": "1: issued in a rehearsal"})
+
+
+class BriefingsOut(ListOut):
+    items = fields.List(fields.Nested(BriefingOut))
+
+
+class DeliveryOut(ma.Schema):
+    """A delivery in the outbox: the chasers of one unit and day, to one channel."""
+
+    delivery_id = _str()
+    channel = _str(metadata={"description": "platform or liaison"})
+    unit_id = _str()
+    unit_name = _str()
+    day = _str()
+    simulated = fields.Bool(required=True)
+    state = _str(metadata={"description": "queued, delivered, failed or acknowledged"})
+    attempts = fields.Int(required=True)
+    next_attempt_at = _maybe()
+    last_error = _maybe()
+    delivered_at = _maybe()
+    recipient = _maybe()
+    events = fields.Int(required=True)
+    event_ids = fields.List(fields.Str(), required=True)
+    unacknowledged = fields.List(fields.Str(), required=True, metadata={
+        "description": "delivered to a liaison: the chasers its unit has not signed for"})
+
+
+class OutboxOut(ListOut):
+    items = fields.List(fields.Nested(DeliveryOut))
 
 
 class ImportOut(ma.Schema):

@@ -26,6 +26,7 @@ from typing import Literal
 
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import ConfigurationError, InvalidPeriod
+from ledger.ladder import LadderDates, LadderPolicy, ladder_dates  # noqa: F401 (re-exported)
 from ledger.periods import Period
 from ledger.vocabulary import Cadence, ObligationState
 
@@ -303,81 +304,6 @@ def evaluate_obligation(
         )
     overdue = max(1, calendar.workdays_between(effective, as_of))
     return ObligationStatus(ObligationState.OVERDUE, overdue, effective)
-
-
-@dataclass(frozen=True)
-class LadderDates:
-    """When the scheduler reminds (提醒), urges (催办) and escalates (上报监督平台)."""
-
-    remind_on: date
-    urge_on: date
-    escalate_on: date
-
-
-@dataclass(frozen=True)
-class LadderPolicy:
-    """The escalation ladder's steps in working days, configurable per plan.
-
-    Defaults (issue 7): remind 3 working days before the due date, urge on the first
-    working day after it, escalate when still missing 5 working days after it.
-    """
-
-    remind_before: int = 3
-    urge_after: int = 1
-    escalate_after: int = 5
-    # Off by default: escalate at once a unit urged this many times in one quarter.
-    escalate_after_urges: int | None = None
-
-    def __post_init__(self) -> None:
-        _check_ladder(self.remind_before, self.urge_after, self.escalate_after)
-        if self.escalate_after_urges is not None and not 1 <= self.escalate_after_urges <= 20:
-            raise ConfigurationError(
-                "escalate_after_urges must be between 1 and 20, or off",
-                field="escalate_after_urges",
-            )
-
-    def as_dict(self) -> dict[str, int | None]:
-        return {
-            "remind_before": self.remind_before,
-            "urge_after": self.urge_after,
-            "escalate_after": self.escalate_after,
-            "escalate_after_urges": self.escalate_after_urges,
-        }
-
-    def dates(self, due_on: date, calendar: WorkingDayCalendar) -> LadderDates:
-        return ladder_dates(
-            due_on, calendar, self.remind_before, self.urge_after, self.escalate_after
-        )
-
-
-def ladder_dates(
-    due_on: date,
-    calendar: WorkingDayCalendar,
-    remind_before: int = 3,
-    urge_after: int = 1,
-    escalate_after: int = 5,
-) -> LadderDates:
-    """The three ladder dates for one due date (pass the extended date if there is one).
-
-    Counted in working days strictly before/after ``due_on``: due Tuesday 2026-07-07
-    → remind Thursday 07-02, urge 07-08, escalate Tuesday 07-14.
-    """
-    _check_ladder(remind_before, urge_after, escalate_after)
-    return LadderDates(
-        remind_on=calendar.add_workdays(due_on, -remind_before),
-        urge_on=calendar.add_workdays(due_on, urge_after),
-        escalate_on=calendar.add_workdays(due_on, escalate_after),
-    )
-
-
-def _check_ladder(remind_before: int, urge_after: int, escalate_after: int) -> None:
-    if remind_before < 0 or urge_after < 1 or escalate_after < urge_after:
-        raise ConfigurationError(
-            "escalation ladder: remind 0 or more working days before the due date, urge 1 or "
-            "more after it, escalate no earlier than the urge "
-            f"(got {remind_before}, {urge_after}, {escalate_after})",
-            field="ladder",
-        )
 
 
 def _period_containing(kind: str, day: date) -> Period:

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
 from ledger.errors import ActionNotAllowed
+from ledger.ladder import LadderPolicy
 
 
 class Plan(Aggregate):
@@ -69,12 +70,7 @@ class Plan(Aggregate):
         escalate_after_urges: int | None  # escalate a unit urged this often in a quarter
 
         def apply(self, plan: Plan) -> None:
-            plan.ladder = {
-                "remind_before": self.remind_before,
-                "urge_after": self.urge_after,
-                "escalate_after": self.escalate_after,
-                "escalate_after_urges": self.escalate_after_urges,
-            }
+            plan.ladder = LadderPolicy.from_event(self).as_dict()
 
     def __init__(self) -> None:
         """State comes from the creation event's ``apply``; see the attributes below."""
@@ -97,6 +93,11 @@ class Plan(Aggregate):
 
     def amend(self, act: Act, **facts: Any) -> None:
         self.trigger_event(self.Amended, **act.event_fields(), **facts)
+
+    @property
+    def ladder_policy(self) -> LadderPolicy:
+        """The plan's escalation ladder: its own, or the defaults."""
+        return LadderPolicy.from_recorded(self.ladder)
 
     def configure_ladder(self, act: Act, ladder: dict[str, int | None]) -> bool:
         if ladder == self.ladder:

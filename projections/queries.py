@@ -20,6 +20,7 @@ from ledger.obligations import evaluate_obligation
 from ledger.units import UnitRegistry
 from ledger.validation import stored_contact
 from projections import evaluation
+from projections.audit import queries as audit
 from projections.db import ReadStore
 from projections.evaluation import DEFAULT_THRESHOLDS, Thresholds  # the rules live there
 from projections.views import View
@@ -351,107 +352,20 @@ def audit_trail(
     include_simulated: bool = False,
 ) -> list[dict[str, Any]]:
     """Every event in ledger order; each report lists the corrections made to it.
-    Rehearsal (simulated) events only when asked for; they stay flagged."""
-    store = view.store
-    where, params = ["position > ?"], [after]
-    if not include_simulated:
-        where.append("simulated = 0")
-    # an event is about a task when its stream is, or when it names the task's chasers
-    # (a delivery on the unit's stream: rm_audit_links)
-    subject: list[str] = []
-    subject_params: list[Any] = []
-    if task:
-        subject.append("task_number = ?")
-        subject_params.append(task.strip())
-    if plan:
-        plan_ids = [p["plan_id"] for p in resolve_plan(store, plan)]
-        subject.append(f"plan_id IN ({', '.join('?' for _ in plan_ids)})")
-        subject_params += plan_ids
-    if subject:
-        own = " AND ".join(subject)
-        where.append(f"(({own}) OR position IN (SELECT position FROM {{s}}rm_audit_links "
-                     f"WHERE {own}))")
-        params += subject_params + subject_params
-    if unit:
-        where.append("unit_id = ?")
-        params.append(resolve_unit(store, unit)["unit_id"])
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if since:
-        where.append("business_date >= ?")
-        params.append(since.isoformat())
-    if until:
-        where.append("business_date <= ?")
-        params.append(until.isoformat())
-    rows = store.query(
-        f"SELECT * FROM {{s}}rm_audit WHERE {' AND '.join(where)} ORDER BY position LIMIT ?",
-        [*params, limit],
-    )
-    report_ids = [r["event_id"] for r in rows if r["type"] == "ProgressReported"]
-    chains = _correction_chains(store, report_ids)
-    reports_of = _reports_corrected(
-        store, {r["event_id"]: r["corrects"] for r in rows if r["type"] == "ProgressCorrected"}
-    )
-    for row in rows:
-        row["data"] = json.loads(row["data"])
-        row["simulated"] = bool(row["simulated"])
-        if row["type"] == "ProgressReported":
-            row["corrected_by"] = chains.get(row["event_id"], [])
-        elif row["type"] == "ProgressCorrected":
-            row["report"] = reports_of.get(row["event_id"])
-    return rows
-
-
-def _correction_chains(store: ReadStore, report_ids: list[str]) -> dict[str, list[dict]]:
-    """Each report's corrections, corrections of corrections included, in ledger order;
-    each names the event it ``corrects`` (the report or an earlier correction)."""
-    chains: dict[str, list[dict]] = defaultdict(list)
-    root = {report: report for report in report_ids}
-    frontier = list(report_ids)
-    while frontier:  # one round per link of the longest chain
-        found = []
-        for chunk in _chunks(frontier, 400):
-            marks = ", ".join("?" for _ in chunk)
-            found += store.query(
-                f"SELECT corrects, event_id, position, actor, summary FROM {{s}}rm_audit "
-                f"WHERE corrects IN ({marks})",
-                chunk,
-            )
-        for row in found:
-            root[row["event_id"]] = root[row["corrects"]]
-            chains[root[row["event_id"]]].append(row)
-        frontier = [row["event_id"] for row in found]
-    for chain in chains.values():
-        chain.sort(key=lambda row: row["position"])
-    return chains
-
-
-def _reports_corrected(store: ReadStore, corrects: dict[str, str]) -> dict[str, str]:
-    """For corrections (id -> the event each corrects), the report each chain leads to."""
-    reports: dict[str, str] = {}
-    pending = dict(corrects)  # correction -> the event to look at next
-    while pending:
-        targets = sorted(set(pending.values()))
-        kinds: dict[str, dict] = {}
-        for chunk in _chunks(targets, 400):
-            marks = ", ".join("?" for _ in chunk)
-            for row in store.query(
-                f"SELECT event_id, type, corrects FROM {{s}}rm_audit WHERE event_id IN ({marks})",
-                chunk,
-            ):
-                kinds[row["event_id"]] = row
-        following = {}
-        for correction, target in pending.items():
-            row = kinds.get(target)
-            if row is None:
-                continue  # not projected (e.g. beyond a snapshot): unknown
-            if row["type"] == "ProgressReported":
-                reports[correction] = target
-            elif row["corrects"]:
-                following[correction] = row["corrects"]
-        pending = following
-    return reports
+    Rehearsal (simulated) events only when asked for; they stay flagged. The plan and
+    unit are looked up by name here; :func:`projections.audit.queries.trail` answers."""
+    return [event.to_json() for event in audit.trail(
+        view,
+        task_number=task,
+        plan_ids=[p["plan_id"] for p in resolve_plan(view.store, plan)] if plan else None,
+        unit_id=resolve_unit(view.store, unit)["unit_id"] if unit else None,
+        actor=actor,
+        since=since,
+        until=until,
+        after=after,
+        limit=limit,
+        include_simulated=include_simulated,
+    )]
 
 
 # ---- an assignment's reports and their corrections ----------------------------------------

@@ -10,7 +10,6 @@ extension moves every step.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,9 +17,11 @@ from typing import Any
 from ledger import chasers
 from ledger.calendar import WorkingDayCalendar
 from ledger.duties import plan_duties
-from ledger.obligations import LadderPolicy
+from ledger.ladder import LadderPolicy
+from projections.accountability import queries as accountability
 from projections.chasers import urges_in_quarter
 from projections.db import ReadStore
+from projections.registry import queries as registry
 
 # Steps are never more than this many calendar days from the (effective) due date:
 # enough for 15 working days around the longest holiday.
@@ -63,33 +64,17 @@ def steps_due(
     The "urged N times in a quarter" rule counts real urges; a simulated day (a
     rehearsal) also counts the rehearsal's own, but a rehearsal never counts for real.
     """
-    policies: dict[str, LadderPolicy | None] = {}
+    policies: dict[str, LadderPolicy] = {}
     duty_names: dict[tuple[str, str], str] = {}
-    for row in store.query("SELECT plan_id, ladder, obligations FROM {s}rm_plans"):
-        policies[row["plan_id"]] = (
-            LadderPolicy(**json.loads(row["ladder"])) if row["ladder"] else None
-        )
-        for duty in plan_duties(json.loads(row["obligations"])):
-            duty_names[(row["plan_id"], duty.rule.slug)] = chasers.duty_name(duty.rule)
-    rows = store.query(
-        "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, o.first_report_on, "
-        "a.unit_id, a.unit_name, a.task_number, a.plan_id, a.assigned_on, p.title "
-        "FROM {s}rm_obligations o JOIN {s}rm_assignments a "
-        "ON a.assignment_id = o.assignment_id JOIN {s}rm_plans p ON p.plan_id = o.plan_id "
-        "WHERE o.void_position IS NULL AND (o.first_report_on IS NULL OR o.first_report_on > ?) "
-        "AND COALESCE(o.extended_to, o.due_on) BETWEEN ? AND ? AND a.assigned_on <= ?",
-        [
-            day.isoformat(),
-            (day - _WINDOW).isoformat(),
-            (day + _WINDOW).isoformat(),
-            day.isoformat(),
-        ],
-    )
+    for plan in registry.plans(store):
+        policies[plan.plan_id] = LadderPolicy.from_recorded(plan.ladder)
+        for duty in plan_duties(list(plan.obligations)):
+            duty_names[(plan.plan_id, duty.rule.slug)] = chasers.duty_name(duty.rule)
     steps = []
     urged_today: dict[str, int] = {}
-    for row in rows:
-        rules = policy or policies.get(row["plan_id"]) or LadderPolicy()
-        due = date.fromisoformat(row["extended_to"] or row["due_on"])
+    for owed in accountability.ladder_candidates(store, day, _WINDOW):
+        rules = policy or policies.get(owed.plan_id) or LadderPolicy()
+        due = owed.effective_due_on
         dates = rules.dates(due, calendar)
         fired: list[tuple[str, dict[str, Any]]] = []
         if dates.remind_on == day and day < due:
@@ -98,10 +83,10 @@ def steps_due(
         if dates.urge_on == day:
             fired.append(("urge", chasers.trigger_for(
                 chasers.URGE_AFTER, working_days=rules.urge_after)))
-            urged_today[row["assignment_id"]] = urged_today.get(row["assignment_id"], 0) + 1
+            urged_today[owed.assignment_id] = urged_today.get(owed.assignment_id, 0) + 1
             urges = urges_in_quarter(
-                store, row["assignment_id"], day, include_simulated=simulated
-            ) + urged_today[row["assignment_id"]]
+                store, owed.assignment_id, day, include_simulated=simulated
+            ) + urged_today[owed.assignment_id]
             if rules.escalate_after_urges and urges >= rules.escalate_after_urges:
                 # the optional rule: urged too often
                 fired.append(("escalation", chasers.trigger_for(
@@ -113,16 +98,16 @@ def steps_due(
             steps.append(
                 Step(
                     kind,
-                    row["assignment_id"],
-                    row["unit_id"],
-                    row["unit_name"],
-                    row["task_number"],
-                    row["plan_id"],
-                    row["title"],
-                    row["rule"],
-                    row["period"],
+                    owed.assignment_id,
+                    owed.unit_id,
+                    owed.unit_name,
+                    owed.task_number,
+                    owed.plan_id,
+                    owed.plan_title,
+                    owed.rule,
+                    owed.period,
                     due,
-                    duty_names.get((row["plan_id"], row["rule"]), row["rule"]),
+                    duty_names.get((owed.plan_id, owed.rule), owed.rule),
                     trigger,
                 )
             )

@@ -18,10 +18,11 @@ from ledger.acts import Act
 from ledger.application import Ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SimulatedClock
-from ledger.obligations import LadderPolicy
+from ledger.ladder import LadderPolicy
 from ledger.periods import Period
 from projections import queries
 from projections.db import ReadStore
+from projections.office import queries as office
 from projections.projector import Projector
 from projections.views import View
 from scheduler.cycles import cycles_due
@@ -107,9 +108,7 @@ def run_tick(
         if dry_run:
             report.cycles.append({"kind": cycle.kind, "period": str(cycle.period)})
             continue
-        done = store.query(
-            "SELECT 1 AS x FROM {s}rm_cycles WHERE kind = ? AND period = ? AND scope = ?",
-            [cycle.kind, str(cycle.period), scope])
+        done = office.cycle_ran(store, cycle.kind, str(cycle.period), scope)
         if after_cycle is not None and not done:
             # before the cycle is recorded: a crash here renders again on the rerun
             after_cycle(cycle.kind, str(cycle.period), day)
@@ -188,15 +187,11 @@ def _take(assignment: Any, act: Act, step: Step) -> UUID | None:
 
 
 def _tick_recorded(store: ReadStore, day: date, scope: str) -> bool:
-    return bool(store.query(
-        "SELECT 1 AS x FROM {s}rm_cycles WHERE kind = ? AND period = ? AND scope = ?",
-        [TICK_KIND, day.isoformat(), scope]))
+    return office.cycle_ran(store, TICK_KIND, day.isoformat(), scope)
 
 
 def last_tick(store: ReadStore, *, simulated: bool = False) -> date | None:
-    found = store.scalar(
-        "SELECT MAX(period) AS p FROM {s}rm_cycles WHERE kind = ? AND scope = ?",
-        [TICK_KIND, scope_of(simulated)])
+    found = office.last_cycle_period(store, TICK_KIND, scope_of(simulated))
     return date.fromisoformat(found) if found else None
 
 

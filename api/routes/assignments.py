@@ -28,9 +28,10 @@ from api.schemas import (
     ProgressReportIn,
     ReceiptOut,
     ReportReceiptOut,
-    RowsOut,
+    ResponsibilitiesOut,
 )
 from projections import queries
+from projections.registry import queries as registry
 from projections.views import open_view
 
 blp = Blueprint("assignments", __name__, description="A unit's record on one task")
@@ -41,16 +42,16 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 @blp.route("/units/<uuid:unit_id>/assignments")
 class UnitAssignments(MethodView):
     @requires("office", "auditor", "liaison")
-    @blp.response(200, RowsOut)
+    @blp.response(200, ResponsibilitiesOut)
     def get(self, unit_id: UUID) -> Any:
         """The unit's responsibility list: every task it is on, role, status, next due."""
         require_unit(str(unit_id))
         ledger, store = services().ledger, services().store
         with open_view(ledger, store, services().calendar) as view:
-            rows = store.query("SELECT name FROM {s}rm_units WHERE unit_id = ?", [str(unit_id)])
-            if not rows:
+            name = registry.unit_name(store, str(unit_id))
+            if name is None:
                 abort(404, message=f"no unit {unit_id}")
-            listed = queries.responsibilities(view, unit=rows[0]["name"])
+            listed = queries.responsibilities(view, unit=name)
         return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": listed}
 
 
@@ -63,8 +64,8 @@ class AssignmentOne(MethodView):
         row = assignment_row(assignment_id)
         calendar = services().calendar
         with open_view(services().ledger, services().store, calendar) as view:
-            owed = queries.obligations(view, calendar, assignment=row["assignment_id"])
-        return {**row, "obligations": owed}
+            owed = queries.obligations(view, calendar, assignment=row.assignment_id)
+        return {**row.to_json(), "obligations": owed}
 
 
 @blp.route("/assignments/<uuid:assignment_id>/reports")
@@ -281,12 +282,12 @@ class AssignmentReports(MethodView):
         calendar = services().calendar
         with open_view(services().ledger, services().store, calendar,
                        as_of=query["as_of"], position=query["position"]) as view:
-            listed = queries.assignment_reports(view, calendar, row["assignment_id"])
+            listed = queries.assignment_reports(view, calendar, row.assignment_id)
         return {
-            "assignment_id": row["assignment_id"],
-            "unit_id": row["unit_id"],
-            "unit_name": row["unit_name"],
-            "task_number": row["task_number"],
+            "assignment_id": row.assignment_id,
+            "unit_id": row.unit_id,
+            "unit_name": row.unit_name,
+            "task_number": row.task_number,
             "as_of": view.as_of.isoformat(),
             "position": view.position,
             "reports": listed,

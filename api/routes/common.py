@@ -11,6 +11,8 @@ from flask_smorest import abort
 from api.auth import principal, require_unit, services
 from ledger.acts import Act
 from ledger.application import Receipt
+from projections.accountability import queries as accountability
+from projections.accountability.queries import AssignmentRow
 
 
 def act() -> Act:
@@ -31,16 +33,14 @@ def with_position(body: Any, status: int = 201) -> tuple[Any, int, dict[str, str
     return body, status, {"Ledger-Position": str(services().ledger.position())}
 
 
-def assignment_row(assignment_id: UUID) -> dict[str, Any]:
+def assignment_row(assignment_id: UUID) -> AssignmentRow:
     """The assignment as the read models know it, after catching up; 403/404 as due."""
     services().catch_up()
-    rows = services().store.query(
-        "SELECT * FROM {s}rm_assignments WHERE assignment_id = ?", [str(assignment_id)]
-    )
-    if not rows:
+    found = accountability.assignment(services().store, str(assignment_id))
+    if found is None:
         abort(404, message=f"no assignment {assignment_id}")
-    require_unit(rows[0]["unit_id"])
-    return rows[0]
+    require_unit(found.unit_id)
+    return found
 
 
 def check_assignment(assignment_id: UUID) -> None:

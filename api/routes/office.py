@@ -12,7 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from api.auth import requires, services
-from api.schemas import ListOut, Strict, text
+from api.schemas import BriefingsOut, OutboxOut, Strict, text
+from projections.office import queries as office
 from scheduler.folders import briefings_dir
 from scheduler.outbox import create_tables, outbox_list
 
@@ -26,7 +27,7 @@ class OutboxQuery(Strict):
 class Outbox(MethodView):
     @requires("office", "auditor")
     @blp.arguments(OutboxQuery, location="query", unknown=ma.RAISE)
-    @blp.response(200, ListOut)
+    @blp.response(200, OutboxOut)
     def get(self, query: dict[str, Any]) -> Any:
         """Deliveries to the supervision platform and to liaisons: queued, delivered,
         failed or acknowledged (escalations the platform has acknowledged)."""
@@ -39,16 +40,13 @@ class Outbox(MethodView):
 @blp.route("/briefings")
 class Briefings(MethodView):
     @requires("office", "auditor")
-    @blp.response(200, ListOut)
+    @blp.response(200, BriefingsOut)
     def get(self) -> Any:
         """Briefings issued: kind, period, as-of date, ledger position, SHA-256."""
         svc = services()
         svc.catch_up()
-        rows = svc.store.query(
-            "SELECT briefing_id, kind, period, as_of, ledger_position, sha256, pages, filename, "
-            "actor, business_date, simulated FROM {s}rm_briefings ORDER BY position"
-        )
-        return {"items": rows, "next_after": None}
+        return {"items": [row.to_json() for row in office.briefings(svc.store)],
+                "next_after": None}
 
 
 @blp.route("/briefings/<uuid:briefing_id>/pdf")
@@ -61,14 +59,13 @@ class BriefingPdf(MethodView):
 
         svc = services()
         svc.catch_up()
-        rows = svc.store.query("SELECT * FROM {s}rm_briefings WHERE briefing_id = ?",
-                               [str(briefing_id)])
-        if not rows:
+        issued = office.briefing(svc.store, str(briefing_id))
+        if issued is None:
             abort(404, message=f"no briefing {briefing_id}")
-        path = briefings_dir() / Path(rows[0]["filename"]).name
+        path = briefings_dir() / Path(issued.filename).name
         if not path.is_file():
             abort(404, message="the briefing's file is not in the briefings folder")
         data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != rows[0]["sha256"]:
+        if hashlib.sha256(data).hexdigest() != issued.sha256:
             abort(409, message="the file no longer matches the issued briefing's SHA-256")
         return send_file(path, mimetype="application/pdf", download_name=path.name)

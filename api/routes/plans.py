@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -17,20 +16,11 @@ from api.routes.common import act
 from api.schemas import ImportOut, ImportQuery, PlanOut
 from ledger.importer import decode_document, parse_plan
 from ledger.importing import import_plan
+from projections.registry import queries as registry
 
 blp = Blueprint("plans", __name__, description="Plans as issued")
 
 PLAN_READERS = ("office", "auditor", "liaison")
-
-
-def _plan_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **{k: row[k] for k in ("plan_id", "title", "doc_number", "issuer", "issued_on",
-                               "closed_on")},
-        "targets": json.loads(row["targets"]),
-        "obligations": json.loads(row["obligations"]),
-        "task_numbers": json.loads(row["task_numbers"]),
-    }
 
 
 @blp.route("/plans")
@@ -40,8 +30,7 @@ class Plans(MethodView):
     def get(self) -> Any:
         """Every plan in the ledger."""
         services().catch_up()
-        return [_plan_out(r) for r in services().store.query(
-            "SELECT * FROM {s}rm_plans ORDER BY issued_on, title")]
+        return [row.to_json() for row in registry.plans(services().store)]
 
     @requires("office")
     @idempotent
@@ -70,8 +59,7 @@ class PlanOne(MethodView):
     def get(self, plan_id: UUID) -> Any:
         """One plan, with its plan-level targets and reporting duties."""
         services().catch_up()
-        rows = services().store.query("SELECT * FROM {s}rm_plans WHERE plan_id = ?",
-                                      [str(plan_id)])
-        if not rows:
+        found = registry.plan(services().store, str(plan_id))
+        if found is None:
             abort(404, message=f"no plan {plan_id}")
-        return _plan_out(rows[0])
+        return found.to_json()

@@ -6,10 +6,20 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
-from api.auth import principal, requires, services
-from api.schemas import AuditQuery, FeedQuery, ReportQuery, RowsOut, TrailOut
+from api.auth import OWN_UNIT_RECORDS, principal, requires, scoped_unit, services
+from api.schemas import (
+    AuditQuery,
+    AuditTrailOut,
+    FeedQuery,
+    OverdueOut,
+    ReportQuery,
+    ResponsibilitiesOut,
+    ScorecardOut,
+    TargetsOut,
+    TrailOut,
+)
 from projections import queries
 from projections.views import open_view
 
@@ -17,14 +27,13 @@ blp = Blueprint("reports", __name__, description="Read models, as of a date and 
 
 
 def _liaison_unit(query: dict[str, Any]) -> str | None:
-    """A liaison's reports are about its own unit, whatever it asks for."""
+    """A liaison's reports are about its own unit, whatever it asks for; other roles'
+    are about the unit they name (resolved by the report itself), or every unit."""
     who = principal()
     if who.role != "liaison":
         return query.get("unit")
-    if query.get("unit"):
-        asked = queries.resolve_unit(services().store, query["unit"])
-        if asked["unit_id"] != who.unit_id:
-            abort(403, message="a liaison may read only its own unit's records")
+    asked = queries.resolve_unit(services().store, query["unit"]) if query.get("unit") else None
+    scoped_unit(asked["unit_id"] if asked else None, message=OWN_UNIT_RECORDS)
     return who.unit_name
 
 
@@ -45,11 +54,19 @@ def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": rows}
 
 
+REPORT_SCHEMAS = {
+    "responsibilities": ResponsibilitiesOut,
+    "overdue": OverdueOut,
+    "targets": TargetsOut,
+    "scorecard": ScorecardOut,
+}
+
+
 def _report_view(kind: str, roles: tuple[str, ...], doc: str) -> type[MethodView]:
     class Report(MethodView):
         @requires(*roles)
         @blp.arguments(ReportQuery, location="query", unknown=ma.RAISE)
-        @blp.response(200, RowsOut)
+        @blp.response(200, REPORT_SCHEMAS[kind])
         def get(self, query: dict[str, Any]) -> Any:
             return _report(kind, query)
 
@@ -75,7 +92,7 @@ for _kind, _roles, _doc in (
 class Audit(MethodView):
     @requires("office", "auditor")
     @blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
-    @blp.response(200, TrailOut)
+    @blp.response(200, AuditTrailOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The audit trail: who did what, in which role, when; by task, unit or actor.
         Page with ``after`` = the last ``position`` seen. Real events only, unless

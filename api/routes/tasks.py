@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -10,31 +9,22 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import abort
 
-from api.auth import principal, requires, services
+from api.auth import OWN_UNIT_TASKS, require_unit, requires, scoped_unit, services
 from api.bodies import Blueprint
 from api.idempotency import idempotent
 from api.routes.common import act, receipt_body, with_position
 from api.schemas import AssignIn, ReceiptOut, TaskOut, TaskQuery
 from projections import queries
+from projections.accountability import queries as accountability
+from projections.accountability.queries import TaskUnit
+from projections.registry import queries as registry
+from projections.registry.queries import TaskRow
 
 blp = Blueprint("tasks", __name__, description="Numbered tasks and who is on them")
 
 
-def _units_of(task_id: str) -> list[dict[str, Any]]:
-    return services().store.query(
-        "SELECT assignment_id, unit_id, unit_name, role, status FROM {s}rm_assignments "
-        "WHERE task_id = ? ORDER BY CASE role WHEN 'lead' THEN 0 ELSE 1 END, unit_name",
-        [task_id],
-    )
-
-
-def _task_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **{k: row[k] for k in ("task_id", "plan_id", "number", "ordinal", "section", "title",
-                               "text")},
-        "targets": json.loads(row["targets"]),
-        "units": _units_of(row["task_id"]),
-    }
+def _task_out(task: TaskRow, units: list[TaskUnit]) -> dict[str, Any]:
+    return {**task.to_json(), "units": [unit.to_json() for unit in units]}
 
 
 @blp.route("/tasks")
@@ -46,31 +36,15 @@ class Tasks(MethodView):
         """Tasks, filtered by plan, unit or number; a liaison sees its unit's tasks."""
         services().catch_up()
         store = services().store
-        where, params = ["1 = 1"], []
+        plan_ids = None
         if query.get("plan"):
-            ids = [p["plan_id"] for p in queries.resolve_plan(store, query["plan"])]
-            where.append(f"t.plan_id IN ({', '.join('?' for _ in ids)})")
-            params += ids
-        if query.get("number"):
-            where.append("t.number = ?")
-            params.append(query["number"])
-        unit_id = None
-        if query.get("unit"):
-            unit_id = queries.resolve_unit(store, query["unit"])["unit_id"]
-        who = principal()
-        if who.role == "liaison":
-            if unit_id is not None and unit_id != who.unit_id:
-                abort(403, message="a liaison may read only its own unit's tasks")
-            unit_id = who.unit_id
-        if unit_id is not None:
-            where.append("t.task_id IN (SELECT task_id FROM {s}rm_assignments WHERE unit_id = ?)")
-            params.append(unit_id)
-        rows = store.query(
-            f"SELECT t.* FROM {{s}}rm_tasks t WHERE {' AND '.join(where)} "
-            "ORDER BY t.plan_id, t.ordinal",
-            params,
-        )
-        return [_task_out(r) for r in rows]
+            plan_ids = [p["plan_id"] for p in queries.resolve_plan(store, query["plan"])]
+        asked = queries.resolve_unit(store, query["unit"])["unit_id"] if query.get("unit") else None
+        unit_id = scoped_unit(asked, message=OWN_UNIT_TASKS)
+        found = registry.tasks(store, plan_ids=plan_ids, number=query.get("number"),
+                               unit_id=unit_id)
+        return [_task_out(task, accountability.units_on_task(store, task.task_id))
+                for task in found]
 
 
 @blp.route("/tasks/<uuid:task_id>")
@@ -80,15 +54,13 @@ class TaskOne(MethodView):
     def get(self, task_id: UUID) -> Any:
         """One task with its units (role, status) and targets."""
         services().catch_up()
-        rows = services().store.query("SELECT * FROM {s}rm_tasks WHERE task_id = ?",
-                                      [str(task_id)])
-        if not rows:
+        store = services().store
+        task = registry.task(store, str(task_id))
+        if task is None:
             abort(404, message=f"no task {task_id}")
-        task = _task_out(rows[0])
-        who = principal()
-        if who.role == "liaison" and who.unit_id not in {u["unit_id"] for u in task["units"]}:
-            abort(403, message="a liaison may read only its own unit's tasks")
-        return task
+        units = accountability.units_on_task(store, task.task_id)
+        require_unit(*(unit.unit_id for unit in units), message=OWN_UNIT_TASKS)
+        return _task_out(task, units)
 
 
 @blp.route("/tasks/<uuid:task_id>/assignments")
