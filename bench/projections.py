@@ -827,8 +827,9 @@ def _without_sql(config: StoreConfig) -> ReadStore:
 
 
 def _cached_registry() -> Callable[[], None]:
-    """resolve_unit parses ledger/data/units.json on every call: load it once instead."""
-    registry_class = queries.UnitRegistry
+    """resolving a unit parsed ledger/data/units.json on every call: load it once instead."""
+    from ledger.units import UnitRegistry as registry_class
+
     original = registry_class.__dict__["load_default"]
     loaded = registry_class.load_default()
     registry_class.load_default = classmethod(lambda cls: loaded)  # type: ignore[method-assign]
@@ -843,11 +844,13 @@ def _memoised_evaluation() -> Callable[[], None]:
     """Rows share a handful of (due date, report date, extension): evaluate each once."""
     import functools
 
-    original = queries.evaluate_obligation
-    queries.evaluate_obligation = functools.lru_cache(maxsize=65536)(original)
+    from projections import evaluation
+
+    original = evaluation.evaluate_obligation
+    evaluation.evaluate_obligation = functools.lru_cache(maxsize=65536)(original)
 
     def undo() -> None:
-        queries.evaluate_obligation = original
+        evaluation.evaluate_obligation = original
 
     return undo
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
+from uuid import UUID
 
 from ledger.errors import AmbiguousPlan, AmbiguousTask, UnknownPlan, UnknownTask, UnknownUnit
 from ledger.units import UnitRegistry
@@ -56,6 +58,54 @@ class UnitRef:
     kind: str
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The unit, plans and task a report or trail is narrowed to, resolved on the store
+    (:mod:`projections.lookup`); None is "every one". A task narrows to its own plan."""
+
+    unit_id: str | None = None
+    plan_ids: tuple[str, ...] | None = None
+    task: TaskRef | None = None
+
+    def about(self, alias: str, *, task_column: str = "task_number") -> tuple[list[str], list]:
+        """SQL conditions (and their parameters) on a table ``alias`` with ``unit_id``,
+        ``plan_id`` and ``task_column`` (a number, or ``task_id``)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if self.unit_id is not None:
+            where.append(f"{alias}.unit_id = ?")
+            params.append(self.unit_id)
+        if self.plan_ids is not None:
+            where.append(f"{alias}.plan_id IN ({', '.join('?' for _ in self.plan_ids)})")
+            params += list(self.plan_ids)
+        if self.task is not None:
+            where.append(f"{alias}.{task_column} = ?")
+            params.append(self.task.task_id if task_column == "task_id" else self.task.number)
+        return where, params
+
+
+def scope(
+    store: ReadStore,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
+) -> Scope:
+    """The unit, plan and task as named in a query or a flag: unknown ones are 404 /
+    exit 2, a task number several plans have (no plan given) is 422 / exit 2."""
+    unit_id = resolve_unit(store, unit).unit_id if unit else None
+    if task:
+        found = resolve_task(store, task, plan=plan or None)
+        return Scope(unit_id, (found.plan_id,), found)
+    plan_ids = tuple(p.plan_id for p in resolve_plans(store, plan)) if plan else None
+    return Scope(unit_id, plan_ids)
+
+
+def plans(store: ReadStore) -> tuple[PlanRef, ...]:
+    """Every plan, in ledger order."""
+    return tuple(_plans(store))
+
+
 def resolve_plans(store: ReadStore, reference: str) -> tuple[PlanRef, ...]:
     """Every plan ``reference`` names, as a filter reads it: the id, document number or
     natural key, or words of the title or document number. None is :class:`UnknownPlan`."""
@@ -63,7 +113,8 @@ def resolve_plans(store: ReadStore, reference: str) -> tuple[PlanRef, ...]:
     chosen = tuple(
         plan
         for plan in _plans(store)
-        if words in (plan.plan_id, plan.doc_number, plan.natural_key)
+        if words in (plan.doc_number, plan.natural_key)
+        or _id_form(words) == plan.plan_id
         or words in plan.title
         or (plan.doc_number and words in plan.doc_number)
     )
@@ -80,7 +131,8 @@ def resolve_plan(store: ReadStore, reference: str) -> PlanRef:
     exact = [
         plan
         for plan in matches
-        if words in (plan.plan_id, plan.doc_number, plan.natural_key, plan.title)
+        if words in (plan.doc_number, plan.natural_key, plan.title)
+        or _id_form(words) == plan.plan_id
     ]
     if len(exact) == 1:
         return exact[0]
@@ -100,7 +152,7 @@ def resolve_task(store: ReadStore, reference: str, plan: str | None = None) -> T
     """
     scope = resolve_plan(store, plan) if plan is not None else None
     words = reference.strip()
-    by_id = [task for task in _tasks(store, "task_id = ?", [words])]
+    by_id = [task for task in _tasks(store, "task_id = ?", [_id_form(words)])]
     if by_id and (scope is None or by_id[0].plan_id == scope.plan_id):
         return by_id[0]
     for number in task_numbers(words):
@@ -135,7 +187,9 @@ def resolve_unit(store: ReadStore, reference: str) -> UnitRef:
     """The unit ``reference`` names: its id, or a name or alias the store knows, read with
     the registry's tolerance of the home and ``党委`` prefixes (``教育厅`` is 自治区教育厅)."""
     words = reference.strip()
-    rows = store.query("SELECT unit_id, name, kind FROM {s}rm_units WHERE unit_id = ?", [words])
+    rows = store.query(
+        "SELECT unit_id, name, kind FROM {s}rm_units WHERE unit_id = ?", [_id_form(words)]
+    )
     if rows:
         return UnitRef(rows[0]["unit_id"], rows[0]["name"], rows[0]["kind"])
     units = {row["name"]: row for row in store.query(
@@ -146,6 +200,15 @@ def resolve_unit(store: ReadStore, reference: str) -> UnitRef:
         raise UnknownUnit(f"no unit is known as {reference!r}", field="unit")
     row = units[known.name]
     return UnitRef(row["unit_id"], row["name"], row["kind"])
+
+
+def _id_form(words: str) -> str:
+    """An id as the store writes it (a UUID in any case or with braces, canonical), or
+    the words unchanged."""
+    try:
+        return str(UUID(words))
+    except ValueError:
+        return words
 
 
 def _registry_of(store: ReadStore, units: dict[str, dict]) -> UnitRegistry:

@@ -8,65 +8,28 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import UnknownTask, UnknownUnit
-from ledger.obligations import evaluate_obligation
-from ledger.units import UnitRegistry
 from ledger.validation import stored_contact
-from projections import evaluation
+from projections import evaluation, lookup
 from projections.audit import queries as audit
 from projections.db import ReadStore
 from projections.evaluation import DEFAULT_THRESHOLDS, Thresholds  # the rules live there
+from projections.lookup import Scope, scope
 from projections.views import View
 
 
-# ---- looking things up -----------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _default_registry() -> UnitRegistry:
-    """Parsed once per process: the shipped registry is read-only here."""
-    return UnitRegistry.load_default()
-
-
-def resolve_unit(store: ReadStore, name: str, registry: UnitRegistry | None = None) -> dict:
-    """A unit by canonical name or any alias (the registry knows spellings)."""
-    cleaned = name.strip()
-    candidates = [cleaned]
-    known = (registry or _default_registry()).resolve(cleaned)
-    if known is not None:
-        candidates.insert(0, known.name)
-    for candidate in candidates:
-        rows = store.query(
-            "SELECT u.unit_id, u.name, u.kind FROM {s}rm_unit_names n "
-            "JOIN {s}rm_units u ON u.unit_id = n.unit_id WHERE n.name = ?",
-            [candidate],
-        )
-        if rows:
-            return rows[0]
-    raise UnknownUnit(f"no unit is known as {name!r}", field="unit")
-
-
+# ---- looking things up -------------------------------------------------------------------
 def resolve_plan(store: ReadStore, reference: str | None) -> list[dict]:
-    plans = store.query("SELECT plan_id, title, doc_number, natural_key FROM {s}rm_plans")
+    """Every plan ``reference`` names (all plans for none), as dicts: kept only for
+    ``taskledger ladder`` (api/cli/calendar.py) until it calls :mod:`projections.lookup`."""
     if not reference:
-        return plans
-    chosen = [
-        p
-        for p in plans
-        if reference in (p["plan_id"], p["doc_number"], p["natural_key"])
-        or reference in p["title"]
-        or (p["doc_number"] and reference in p["doc_number"])
-    ]
-    if not chosen:
-        from ledger.errors import UnknownPlan
-
-        raise UnknownPlan(f"no plan matches {reference!r}", field="plan")
-    return chosen
+        return [asdict(plan) for plan in lookup.plans(store)]
+    return [asdict(plan) for plan in lookup.resolve_plans(store, reference)]
 
 
 @dataclass(frozen=True)
@@ -123,12 +86,8 @@ def unit_record(store: ReadStore, unit_id: str) -> UnitRecord:
 
 
 def find_unit(store: ReadStore, reference: str) -> UnitRecord:
-    """A unit by its id, canonical name or any alias."""
-    try:
-        unit_id = str(UUID(reference.strip()))
-    except ValueError:
-        unit_id = resolve_unit(store, reference)["unit_id"]
-    return unit_record(store, unit_id)
+    """A unit by its id, canonical name or any alias the store knows."""
+    return unit_record(store, lookup.resolve_unit(store, reference).unit_id)
 
 
 # ---- responsibility list (责任清单) ------------------------------------------------------
@@ -141,15 +100,9 @@ def responsibilities(
 ) -> list[dict[str, Any]]:
     """Who is on which task in which role, its status, last report and next obligation."""
     store = view.store
-    where, params = ["1 = 1"], []
-    if unit:
-        found = resolve_unit(store, unit)
-        where.append("a.unit_id = ?")
-        params.append(found["unit_id"])
-    if task:
-        where.append("a.task_number = ?")
-        params.append(task.strip())
-    plan_ids = [p["plan_id"] for p in resolve_plan(store, plan)] if plan else None
+    about, params = scope(store, unit=unit, plan=plan, task=task).about("a",
+                                                                         task_column="task_id")
+    where = ["1 = 1", *about]
     rows = store.query(
         "SELECT a.assignment_id, a.plan_id, p.title AS plan_title, a.task_id, a.task_number, "
         "t.ordinal, t.title AS task_title, a.unit_id, a.unit_name, a.role, a.status, "
@@ -160,8 +113,6 @@ def responsibilities(
         "CASE a.role WHEN 'lead' THEN 0 ELSE 1 END, a.unit_name",
         params,
     )
-    if plan_ids is not None:
-        rows = [r for r in rows if r["plan_id"] in plan_ids]
     if task and not rows:
         raise UnknownTask(f"no task numbered {task!r} has units", field="task")
     nexts = _next_obligations(store, [r["assignment_id"] for r in rows])
@@ -201,10 +152,13 @@ def obligations(
     calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
     assignment: str | None = None,
     only_overdue: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every obligation whose period has begun by the as-of date, with its status."""
+    """Every obligation whose period has begun by the as-of date, with its status
+    (:class:`projections.evaluation.StatusAt`); of the unit, plan, task if named."""
     store, day = view.store, view.as_of.isoformat()
     where = ["o.period_start <= ?", "o.void_position IS NULL"]
     params: list[Any] = [day]
@@ -212,9 +166,9 @@ def obligations(
         # cheap pre-filter on the partial index; exact status is computed below
         where += ["o.first_report_position IS NULL", "COALESCE(o.extended_to, o.due_on) < ?"]
         params.append(day)
-    if unit:
-        where.append("o.unit_id = ?")
-        params.append(resolve_unit(store, unit)["unit_id"])
+    about, about_params = scope(store, unit=unit, plan=plan, task=task).about("o")
+    where += about
+    params += about_params
     if assignment:
         where.append("o.assignment_id = ?")
         params.append(assignment)
@@ -228,16 +182,7 @@ def obligations(
         params,
     )
     result = []
-    # Thousands of rows share a handful of (due, submitted, extended) triples.
-    evaluate = lru_cache(maxsize=4096)(
-        lambda due, submitted, extended: evaluate_obligation(
-            date.fromisoformat(due),
-            view.as_of,
-            calendar,
-            submitted_on=_day(submitted),
-            extended_to=_day(extended),
-        )
-    )
+    evaluate = evaluation.StatusAt(calendar, view.as_of)
     for row in rows:
         status = evaluate(row["due_on"], row["first_report_on"], row["extended_to"])
         if only_overdue and status.status != "overdue":
@@ -258,13 +203,17 @@ def obligations(
     return result
 
 
-def overdue(view: View, calendar: WorkingDayCalendar, *, unit: str | None = None) -> list[dict]:
-    """Reports owed and not made as of the date, most severe (most working days) first."""
-    return obligations(view, calendar, unit=unit, only_overdue=True)
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+def overdue(
+    view: View,
+    calendar: WorkingDayCalendar,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
+) -> list[dict]:
+    """Reports owed and not made as of the date, most severe (most working days) first;
+    of the unit, plan and task if named."""
+    return obligations(view, calendar, unit=unit, plan=plan, task=task, only_overdue=True)
 
 
 # ---- target progress ---------------------------------------------------------------------
@@ -272,24 +221,42 @@ def target_progress(
     view: View,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     calendar: WorkingDayCalendar | None = None,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
 ) -> list[dict[str, Any]]:
     """Each quantitative target: latest values, aggregate, % done, % expected, light
     (:func:`projections.evaluation.target_progress`); as JSON rows."""
-    return [row.to_json() for row in target_rows(view, thresholds, calendar)]
+    return [row.to_json() for row in target_rows(view, thresholds, calendar,
+                                                 unit=unit, plan=plan, task=task)]
 
 
 def target_rows(
     view: View,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     calendar: WorkingDayCalendar | None = None,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
 ) -> list[evaluation.TargetProgress]:
-    """Every target of every task, in plan and task order. With a calendar, a task with
+    """Every target of every task, in plan and task order; with a unit, of the tasks the
+    unit is on (lead or co-unit: the target and its figures stay the task's, every
+    unit's reports counted); with a plan or task, of those. With a calendar, a task with
     an overdue obligation turns its targets red; without, the lights are pure progress."""
     store = view.store
+    narrowed = scope(store, unit=unit, plan=plan, task=task)
+    where, params = Scope(None, narrowed.plan_ids, narrowed.task).about("t",
+                                                                         task_column="task_id")
+    if narrowed.unit_id is not None:
+        where.append("t.task_id IN (SELECT task_id FROM {s}rm_assignments WHERE unit_id = ?)")
+        params.append(narrowed.unit_id)
     tasks = store.query(
         "SELECT t.task_id, t.number, t.ordinal, t.title, t.targets, t.plan_id, "
         "p.title AS plan_title FROM {s}rm_tasks t JOIN {s}rm_plans p ON p.plan_id = t.plan_id "
-        "ORDER BY p.title, t.ordinal"
+        f"WHERE {' AND '.join(['1 = 1', *where])} ORDER BY p.title, t.ordinal",
+        params,
     )
     late_tasks = (
         {(r["plan_id"], r["task_number"]) for r in overdue(view, calendar)} if calendar else set()
@@ -322,19 +289,41 @@ def target_rows(
 
 
 # ---- unit scorecard ----------------------------------------------------------------------
-def scorecard(view: View, calendar: WorkingDayCalendar) -> list[dict[str, Any]]:
+def scorecard(
+    view: View,
+    calendar: WorkingDayCalendar,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
+) -> list[dict[str, Any]]:
     """Per unit: reports due and made, on-time rate, average lateness, chases received."""
-    return [card.to_json() for card in unit_scorecards(view, calendar)]
+    return [card.to_json() for card in unit_scorecards(view, calendar,
+                                                       unit=unit, plan=plan, task=task)]
 
 
-def unit_scorecards(view: View, calendar: WorkingDayCalendar) -> list[evaluation.UnitScorecard]:
+def unit_scorecards(
+    view: View,
+    calendar: WorkingDayCalendar,
+    *,
+    unit: str | None = None,
+    plan: str | None = None,
+    task: str | None = None,
+) -> list[evaluation.UnitScorecard]:
     """:func:`projections.evaluation.scorecards` of the obligations as of the view's date
-    and every chase received."""
+    and the chases received. With a unit, that unit's card alone; with a plan or task,
+    each unit's card counted over that plan's or task's obligations and chases only."""
+    about, params = scope(view.store, unit=unit, plan=plan, task=task).about("a")
     chases = view.store.query(
         "SELECT c.unit_id, u.name, c.kind, COUNT(*) AS n FROM {s}rm_chases c "
-        "JOIN {s}rm_units u ON u.unit_id = c.unit_id GROUP BY c.unit_id, u.name, c.kind"
+        "JOIN {s}rm_units u ON u.unit_id = c.unit_id "
+        "JOIN {s}rm_assignments a ON a.assignment_id = c.assignment_id "
+        f"WHERE {' AND '.join(['1 = 1', *about])} GROUP BY c.unit_id, u.name, c.kind",
+        params,
     )
-    return evaluation.scorecards(obligations(view, calendar), chases)
+    return evaluation.scorecards(
+        obligations(view, calendar, unit=unit, plan=plan, task=task), chases
+    )
 
 
 # ---- audit trail -------------------------------------------------------------------------
@@ -352,19 +341,12 @@ def audit_trail(
     include_simulated: bool = False,
 ) -> list[dict[str, Any]]:
     """Every event in ledger order; each report lists the corrections made to it.
-    Rehearsal (simulated) events only when asked for; they stay flagged. The plan and
-    unit are looked up by name here; :func:`projections.audit.queries.trail` answers."""
+    Rehearsal (simulated) events only when asked for; they stay flagged. The task, plan
+    and unit are named as :func:`projections.audit.queries.trail_filter` reads them."""
+    flt = audit.trail_filter(view.store, task=task, plan=plan, unit=unit, actor=actor,
+                             since=since, until=until)
     return [event.to_json() for event in audit.trail(
-        view,
-        task_number=task,
-        plan_ids=[p["plan_id"] for p in resolve_plan(view.store, plan)] if plan else None,
-        unit_id=resolve_unit(view.store, unit)["unit_id"] if unit else None,
-        actor=actor,
-        since=since,
-        until=until,
-        after=after,
-        limit=limit,
-        include_simulated=include_simulated,
+        view, flt, after=after, limit=limit, include_simulated=include_simulated
     )]
 
 
@@ -412,13 +394,11 @@ def assignment_reports(
     for report in reports:
         submitted = date.fromisoformat(report["business_date"])
         statuses = []
+        # as of the report's own day at the earliest: it was made, so it is not open
+        status_at = evaluation.StatusAt(calendar, max(view.as_of, submitted))
         for obligation in owed.get(report["period"], []):
-            status = evaluate_obligation(
-                date.fromisoformat(obligation["due_on"]),
-                max(view.as_of, submitted),
-                calendar,
-                submitted_on=submitted,
-                extended_to=_day(obligation["extended_to"]),
+            status = status_at(
+                obligation["due_on"], report["business_date"], obligation["extended_to"]
             )
             statuses.append(
                 {

@@ -22,11 +22,11 @@ from api.cli.args import (
 )
 from api.cli.context import CliContext
 from api.tables import clip, figure, pad
-from ledger import ids
 from ledger.application import Ledger
 from ledger.assignment import Assignment
 from ledger.periods import Period
-from projections import queries
+from projections import lookup, queries
+from projections.lookup import UnitRef
 from projections.views import open_view
 
 
@@ -87,15 +87,13 @@ def preview_table(parsed: Any) -> str:
     return "\n".join(lines)
 
 
-def _assignment(args: argparse.Namespace, cli: CliContext) -> tuple[Assignment, dict]:
-    """The assignment named by --plan, --task and --unit (any alias), and its unit's row."""
+def _assignment(args: argparse.Namespace, cli: CliContext) -> tuple[Assignment, UnitRef]:
+    """The assignment named by --plan, --task and --unit (ids, names, numbers as printed,
+    any alias: :mod:`projections.lookup`), and its unit."""
     cli.catch_up()
-    plans = queries.resolve_plan(cli.store, args.plan)
-    if len(plans) > 1:
-        raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
-    unit = queries.resolve_unit(cli.store, args.unit)
-    task_id = ids.task_id(UUID(plans[0]["plan_id"]), args.task.strip())
-    return cli.ledger.assignment_of(task_id, UUID(unit["unit_id"])), unit
+    task = lookup.resolve_task(cli.store, args.task, plan=args.plan)
+    unit = lookup.resolve_unit(cli.store, args.unit)
+    return cli.ledger.assignment_of(UUID(task.task_id), UUID(unit.unit_id)), unit
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
@@ -125,7 +123,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         )
     elif receipt.created:
         print(
-            f"recorded {unit['name']} on {args.task} for {args.period} "
+            f"recorded {unit.name} on {args.task} for {args.period} "
             f"(event {receipt.event_id}, ledger position {receipt.position})"
         )
     else:
@@ -218,7 +216,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
                 o for o in queries.obligations(view, calendar, assignment=str(assignment.id))
                 if o["rule"] == rule and o["period"] == period
             ]
-        who = f"{unit['name']} on task {assignment.task_number}"
+        who = f"{unit.name} on task {assignment.task_number}"
         if not owed:
             raise UserError(f"{who} does not owe {rule} {period}")
         if owed[0]["first_report_on"]:

@@ -6,34 +6,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from datetime import datetime
 
 from api.cli.args import Commands, date_or_datetime, iso_date, non_negative
 from api.cli.context import CliContext
 from api.tables import render
-from ledger.application import LedgerRecord
-from ledger.assignment import Assignment
 from projections import queries
-from projections.projector import summarise
-from projections.trail import TrailFilter, audit_trail
-from projections.views import open_view
+from projections.audit import queries as audit
+from projections.views import View, open_view
 
 
 def cmd_events(args: argparse.Namespace) -> int:
     with CliContext(args) as cli:
-        ledger = cli.ledger
-        flt = TrailFilter(
-            task=args.task, plan=args.plan, unit=args.unit, actor=args.actor, since=args.since
-        )
+        ledger, store = cli.ledger, cli.store
+        cli.catch_up()
+        flt = audit.trail_filter(store, task=args.task, plan=args.plan, unit=args.unit,
+                                 actor=args.actor, since=args.since)
         shown = hidden = 0
         if args.simulated:
             print("real and simulated events; simulated ones are marked [simulated] "
                   '(JSON: "simulated": true)', file=sys.stderr)
-        for record in audit_trail(ledger.records(after=args.after), flt):
-            if record.event.simulated and not args.simulated:
+        # the trail is every event as recorded, whatever the date: no view as of a day
+        view = View(store, ledger.clock.today(), ledger.position(), snapshot=False)
+        records = ledger.records(after=args.after) if args.json else iter(())
+        for event in _trail(view, flt, args.after):
+            if event.simulated and not args.simulated:
                 hidden += 1
                 continue
-            print(json.dumps(record.to_dict(), ensure_ascii=False) if args.json else _line(record))
+            if args.json:
+                record = next(r for r in records if r.position == event.position)
+                print(json.dumps(record.to_dict(), ensure_ascii=False))
+            else:
+                print(_line(event))
             shown += 1
             if args.limit and shown >= args.limit:
                 break
@@ -43,6 +48,13 @@ def cmd_events(args: argparse.Namespace) -> int:
         print(f"{hidden} simulated event(s) not shown; --simulated lists them too",
               file=sys.stderr)
     return 0
+
+
+def _trail(view: View, flt: audit.TrailFilter, after: int) -> Iterator[audit.AuditEvent]:
+    """The events ``flt`` lets through after ``after``, simulated ones too, page by page."""
+    while page := audit.trail(view, flt, after=after, limit=1000, include_simulated=True):
+        yield from page
+        after = page[-1].position
 
 
 REPORT_COLUMNS = {
@@ -97,15 +109,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         calendar = cli.calendar
         with open_view(ledger, store, calendar, as_of=args.as_of, position=args.position) as view:
             kind = args.report
+            about = {"unit": args.unit, "plan": args.plan, "task": args.task}
             if kind == "responsibilities":
-                rows = queries.responsibilities(view, unit=args.unit, task=args.task,
-                                                plan=args.plan)
+                rows = queries.responsibilities(view, **about)
             elif kind == "overdue":
-                rows = queries.overdue(view, calendar, unit=args.unit)
+                rows = queries.overdue(view, calendar, **about)
             elif kind == "targets":
-                rows = queries.target_progress(view, calendar=calendar)
+                rows = queries.target_progress(view, calendar=calendar, **about)
             else:
-                rows = queries.scorecard(view, calendar)
+                rows = queries.scorecard(view, calendar, **about)
             header = {
                 "report": kind,
                 "as_of": view.as_of.isoformat(),
@@ -124,37 +136,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 # ---- one line per event (the audit trail as text) ------------------------------------------
-def _line(record: LedgerRecord) -> str:
-    event = record.event
-    what = _summary(event)
+def _line(event: audit.AuditEvent) -> str:
+    """The event as the trail has it: when, what, who, and its one summary."""
+    what = event.summary
+    if event.type == audit.CORRECTED:  # the chain: what it corrects
+        report = event.report or event.data.get("report")
+        what += f" [corrects {event.corrects}"
+        if event.corrects != report:
+            what += f", a correction of report {report}"
+        what += "]"
     flag = " [simulated]" if event.simulated else ""
+    recorded = datetime.fromisoformat(event.recorded_at)
     return (
-        f"{record.position:>7}  {event.timestamp:%Y-%m-%d %H:%M:%S}Z  {event.business_date}  "
-        f"{record.stream_type}.{record.type_name:<30} {event.actor} ({event.actor_role})"
+        f"{event.position:>7}  {recorded:%Y-%m-%d %H:%M:%S}Z  {event.business_date}  "
+        f"{event.stream_type}.{event.type:<30} {event.actor} ({event.actor_role})"
         f"{flag}  {what}"
     )
-
-
-def _summary(event: Any) -> str:
-    if isinstance(event, Assignment.ProgressCorrected):  # the chain: what it corrects
-        of = f"corrects {event.corrects}"
-        if event.corrects != event.report:
-            of += f", a correction of report {event.report}"
-        return f"{summarise(event)} [{of}]"
-    liaison = getattr(event, "liaison", None)
-    if isinstance(liaison, dict):
-        return f"contact {liaison.get('name', '')}"
-    for name in ("title", "name", "narrative", "reason", "note"):
-        value = getattr(event, name, None)
-        if isinstance(value, str) and value:
-            prefix = ""
-            if hasattr(event, "task_number"):
-                prefix = f"{event.task_number} {event.unit_name}: "
-            text = value.replace("\n", " ")
-            return prefix + (text[:60] + "…" if len(text) > 60 else text)
-    if hasattr(event, "task_number") and hasattr(event, "unit_name"):
-        return f"{event.task_number} {event.unit_name} ({getattr(event, 'role', '')})"
-    return ""
 
 
 # ---- parsers ----------------------------------------------------------------------------

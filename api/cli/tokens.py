@@ -10,7 +10,7 @@ from api.cli.args import Commands, Parser, iso_date
 from api.cli.context import CliContext
 from api.tables import render
 from ledger.clock import BUSINESS_TZ, SystemClock
-from projections import queries
+from projections import lookup
 
 ROLES = ["office", "liaison", "auditor", "platform"]
 
@@ -26,8 +26,8 @@ def cmd_tokens(args: argparse.Namespace) -> int:
             unit_id = unit_name = None
             if args.unit:
                 cli.catch_up()
-                unit = queries.resolve_unit(cli.store, args.unit)
-                unit_id, unit_name = unit["unit_id"], unit["name"]
+                unit = lookup.resolve_unit(cli.store, args.unit)
+                unit_id, unit_name = unit.unit_id, unit.name
             expires = None
             if args.expires:
                 expires = datetime.combine(args.expires, datetime.min.time(), tzinfo=BUSINESS_TZ)

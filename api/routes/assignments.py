@@ -51,7 +51,7 @@ class UnitAssignments(MethodView):
             name = registry.unit_name(store, str(unit_id))
             if name is None:
                 abort(404, message=f"no unit {unit_id}")
-            listed = queries.responsibilities(view, unit=name)
+            listed = queries.responsibilities(view, unit=str(unit_id))
         return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": listed}
 
 

@@ -9,32 +9,37 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import OWN_UNIT_RECORDS, principal, requires, scoped_unit, services
+from api.problems import PROBLEM_JSON
 from api.schemas import (
     AuditQuery,
     AuditTrailOut,
     FeedQuery,
     OverdueOut,
+    ProblemOut,
     ReportQuery,
     ResponsibilitiesOut,
     ScorecardOut,
     TargetsOut,
     TrailOut,
 )
-from projections import queries
+from projections import lookup, queries
 from projections.views import open_view
 
 blp = Blueprint("reports", __name__, description="Read models, as of a date and position")
 
+#: A filter naming a plan, task or unit the store does not know.
+UNKNOWN_FILTER = {"schema": ProblemOut, "content_type": PROBLEM_JSON,
+                  "description": "no plan, task or unit is known by that name, number or id "
+                                 "(a number several plans have is 422: give the plan)"}
+
 
 def _liaison_unit(query: dict[str, Any]) -> str | None:
-    """A liaison's reports are about its own unit, whatever it asks for; other roles'
-    are about the unit they name (resolved by the report itself), or every unit."""
-    who = principal()
-    if who.role != "liaison":
+    """A liaison's reports are about its own unit, whatever it asks for (another unit is
+    403); other roles' are about the unit they name (id, name or alias), or every unit."""
+    if principal().role != "liaison":
         return query.get("unit")
-    asked = queries.resolve_unit(services().store, query["unit"]) if query.get("unit") else None
-    scoped_unit(asked["unit_id"] if asked else None, message=OWN_UNIT_RECORDS)
-    return who.unit_name
+    asked = lookup.resolve_unit(services().store, query["unit"]) if query.get("unit") else None
+    return scoped_unit(asked.unit_id if asked else None, message=OWN_UNIT_RECORDS)
 
 
 def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
@@ -42,15 +47,15 @@ def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     unit = _liaison_unit(query)
     with open_view(svc.ledger, svc.store, svc.calendar, as_of=query["as_of"],
                    position=query["position"]) as view:
+        about = {"unit": unit, "plan": query.get("plan"), "task": query.get("task")}
         if kind == "responsibilities":
-            rows = queries.responsibilities(view, unit=unit, task=query.get("task"),
-                                            plan=query.get("plan"))
+            rows = queries.responsibilities(view, **about)
         elif kind == "overdue":
-            rows = queries.overdue(view, svc.calendar, unit=unit)
+            rows = queries.overdue(view, svc.calendar, **about)
         elif kind == "targets":
-            rows = queries.target_progress(view, calendar=svc.calendar)
+            rows = queries.target_progress(view, calendar=svc.calendar, **about)
         else:
-            rows = queries.scorecard(view, svc.calendar)
+            rows = queries.scorecard(view, svc.calendar, **about)
     return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": rows}
 
 
@@ -67,6 +72,7 @@ def _report_view(kind: str, roles: tuple[str, ...], doc: str) -> type[MethodView
         @requires(*roles)
         @blp.arguments(ReportQuery, location="query", unknown=ma.RAISE)
         @blp.response(200, REPORT_SCHEMAS[kind])
+        @blp.alt_response(404, **UNKNOWN_FILTER)
         def get(self, query: dict[str, Any]) -> Any:
             return _report(kind, query)
 
@@ -93,6 +99,7 @@ class Audit(MethodView):
     @requires("office", "auditor")
     @blp.arguments(AuditQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, AuditTrailOut)
+    @blp.alt_response(404, **UNKNOWN_FILTER)
     def get(self, query: dict[str, Any]) -> Any:
         """The audit trail: who did what, in which role, when; by task, unit or actor.
         Page with ``after`` = the last ``position`` seen. Real events only, unless

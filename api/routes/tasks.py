@@ -13,8 +13,9 @@ from api.auth import OWN_UNIT_TASKS, require_unit, requires, scoped_unit, servic
 from api.bodies import Blueprint
 from api.idempotency import idempotent
 from api.routes.common import act, receipt_body, with_position
+from api.routes.reports import UNKNOWN_FILTER
 from api.schemas import AssignIn, ReceiptOut, TaskOut, TaskQuery
-from projections import queries
+from projections import lookup
 from projections.accountability import queries as accountability
 from projections.accountability.queries import TaskUnit
 from projections.registry import queries as registry
@@ -32,16 +33,16 @@ class Tasks(MethodView):
     @requires("office", "auditor", "liaison")
     @blp.arguments(TaskQuery, location="query", unknown=ma.RAISE)
     @blp.response(200, TaskOut(many=True))
+    @blp.alt_response(404, **UNKNOWN_FILTER)
     def get(self, query: dict[str, Any]) -> Any:
         """Tasks, filtered by plan, unit or number; a liaison sees its unit's tasks."""
         services().catch_up()
         store = services().store
-        plan_ids = None
-        if query.get("plan"):
-            plan_ids = [p["plan_id"] for p in queries.resolve_plan(store, query["plan"])]
-        asked = queries.resolve_unit(store, query["unit"])["unit_id"] if query.get("unit") else None
-        unit_id = scoped_unit(asked, message=OWN_UNIT_TASKS)
-        found = registry.tasks(store, plan_ids=plan_ids, number=query.get("number"),
+        about = lookup.scope(store, unit=query.get("unit"), plan=query.get("plan"),
+                             task=query.get("number"))
+        unit_id = scoped_unit(about.unit_id, message=OWN_UNIT_TASKS)
+        found = registry.tasks(store, plan_ids=about.plan_ids,
+                               number=about.task.number if about.task else None,
                                unit_id=unit_id)
         return [_task_out(task, accountability.units_on_task(store, task.task_id))
                 for task in found]
@@ -72,6 +73,6 @@ class TaskAssignments(MethodView):
     def post(self, body: dict[str, Any], task_id: UUID) -> Any:
         """Put a unit on the task (lead or co-unit)."""
         services().catch_up()
-        unit = queries.resolve_unit(services().store, body["unit"])
-        receipt = services().ledger.assign(act(), task_id, UUID(unit["unit_id"]), body["role"])
+        unit = lookup.resolve_unit(services().store, body["unit"])
+        receipt = services().ledger.assign(act(), task_id, UUID(unit.unit_id), body["role"])
         return with_position(receipt_body(receipt))

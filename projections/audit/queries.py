@@ -1,19 +1,22 @@
 """The audit trail: every event, who did what in which role and when, findable by
 task, unit and actor; answered from the audit tables.
 
-Filters take what they filter on already resolved (plan ids, a unit id): looking a
-plan or unit up by name is the caller's business.
+One filter (:class:`TrailFilter`, made by :func:`trail_filter`, which names plans,
+tasks and units as :mod:`projections.lookup` reads them) for the API's ``/audit`` and
+the CLI's ``taskledger events``; one summary per event (``rm_audit.summary``, written by
+:func:`projections.audit.summary.summarise`).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
+from projections.db import ReadStore
+from projections.lookup import Scope, scope
 from projections.views import View
 
 REPORTED = "ProgressReported"
@@ -77,57 +80,86 @@ _COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class TrailFilter:
+    """Which events of the trail: about the scope's plans, task and unit, by the actor,
+    from ``since`` (a business date, or a recorded time if a datetime) up to ``until``
+    (a business date). Empty: every event."""
+
+    scope: Scope = field(default_factory=Scope)
+    actor: str | None = None
+    since: date | datetime | None = None
+    until: date | None = None
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        """SQL conditions on ``rm_audit`` and their parameters."""
+        where: list[str] = []
+        params: list[Any] = []
+        # an event is about a task when its stream is, or when it names the task's
+        # chasers (a delivery on the unit's stream: rm_audit_links)
+        subject = Scope(None, self.scope.plan_ids, self.scope.task)
+        own, own_params = subject.about("a")
+        if own:
+            about = " AND ".join(own)
+            where.append(f"(({about}) OR position IN (SELECT a.position FROM "
+                         f"{{s}}rm_audit_links a WHERE {about}))")
+            params += own_params + own_params
+        if self.scope.unit_id is not None:
+            where.append("a.unit_id = ?")
+            params.append(self.scope.unit_id)
+        if self.actor:
+            where.append("a.actor = ?")
+            params.append(self.actor)
+        if isinstance(self.since, datetime):
+            where.append("a.recorded_at >= ?")
+            params.append(self.since.astimezone(UTC).isoformat())
+        elif self.since:
+            where.append("a.business_date >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            where.append("a.business_date <= ?")
+            params.append(self.until.isoformat())
+        return where, params
+
+
+def trail_filter(
+    store: ReadStore,
+    *,
+    task: str | None = None,
+    plan: str | None = None,
+    unit: str | None = None,
+    actor: str | None = None,
+    since: date | datetime | None = None,
+    until: date | None = None,
+) -> TrailFilter:
+    """The filter as a query or flags name it: a task by id or number as printed (in
+    ``plan`` if given), plans by id or words, a unit by id, name or alias. Unknown ones
+    are not-found errors, a number several plans have is :class:`AmbiguousTask`."""
+    return TrailFilter(scope(store, unit=unit, plan=plan, task=task), actor, since, until)
+
+
 def trail(
     view: View,
+    flt: TrailFilter | None = None,
     *,
-    task_number: str | None = None,
-    plan_ids: Sequence[str] | None = None,
-    unit_id: str | None = None,
-    actor: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
     after: int = 0,
-    limit: int = 100,
+    limit: int | None = 100,
     include_simulated: bool = False,
 ) -> list[AuditEvent]:
-    """Every event after ``after`` in ledger order, at most ``limit``; each report with
-    the corrections made to it. Rehearsal (simulated) events only when asked for."""
+    """Every event after ``after`` that ``flt`` lets through, in ledger order, at most
+    ``limit`` (None: all); each report with the corrections made to it. Rehearsal
+    (simulated) events only when asked for."""
     store = view.store
-    where, params = ["position > ?"], [after]
+    where, params = (flt or TrailFilter()).where()
+    where.insert(0, "a.position > ?")
+    params.insert(0, after)
     if not include_simulated:
-        where.append("simulated = 0")
-    # an event is about a task when its stream is, or when it names the task's chasers
-    # (a delivery on the unit's stream: rm_audit_links)
-    subject: list[str] = []
-    subject_params: list[Any] = []
-    if task_number:
-        subject.append("task_number = ?")
-        subject_params.append(task_number.strip())
-    if plan_ids is not None:
-        subject.append(f"plan_id IN ({', '.join('?' for _ in plan_ids)})" if plan_ids
-                       else "1 = 0")
-        subject_params += list(plan_ids)
-    if subject:
-        own = " AND ".join(subject)
-        where.append(f"(({own}) OR position IN (SELECT position FROM {{s}}rm_audit_links "
-                     f"WHERE {own}))")
-        params += subject_params + subject_params
-    if unit_id:
-        where.append("unit_id = ?")
-        params.append(unit_id)
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if since:
-        where.append("business_date >= ?")
-        params.append(since.isoformat())
-    if until:
-        where.append("business_date <= ?")
-        params.append(until.isoformat())
+        where.append("a.simulated = 0")
     rows = store.query(
-        f"SELECT {', '.join(_COLUMNS)} FROM {{s}}rm_audit WHERE {' AND '.join(where)} "
-        "ORDER BY position LIMIT ?",
-        [*params, limit],
+        f"SELECT {', '.join('a.' + column for column in _COLUMNS)} FROM {{s}}rm_audit a "
+        f"WHERE {' AND '.join(where)} ORDER BY a.position"
+        + (" LIMIT ?" if limit is not None else ""),
+        [*params, limit] if limit is not None else params,
     )
     chains = _correction_chains(view, [r["event_id"] for r in rows if r["type"] == REPORTED])
     reports_of = _reports_corrected(

@@ -16,7 +16,7 @@ from ledger import ids
 from ledger.acts import Act
 from ledger.clock import FixedClock
 from ledger.store import StoreConfig
-from projections import queries
+from projections import lookup
 from tests.projections.helpers import import_seeds
 
 HR = "自治区人力资源社会保障厅"
@@ -46,9 +46,9 @@ def seeded_api(config: StoreConfig) -> Seeded:
     import_seeds(ledger)
     svc.catch_up()
     store = svc.store
-    plan = queries.resolve_plan(store, "稳岗扩容")[0]["plan_id"]
-    hr = queries.resolve_unit(store, HR)["unit_id"]
-    finance = queries.resolve_unit(store, FINANCE)["unit_id"]
+    plan = lookup.resolve_plan(store, "稳岗扩容").plan_id
+    hr = lookup.resolve_unit(store, HR).unit_id
+    finance = lookup.resolve_unit(store, FINANCE).unit_id
 
     def assignment(number: str) -> UUID:
         return ids.assignment_id(ids.task_id(UUID(plan), number), UUID(hr))

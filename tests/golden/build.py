@@ -37,7 +37,7 @@ from ledger.importer import decode_document, parse_plan
 from ledger.importing import import_plan
 from ledger.periods import Period
 from ledger.store import StoreConfig, parse_database_url
-from projections import queries
+from projections import lookup
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.tick import SCHEDULER_ACTOR, briefing_hook, run_tick
@@ -219,8 +219,8 @@ def _run(ledger: Ledger, store: ReadStore, clock: FixedClock, briefings: Path,
         import_plan(ledger, parse_plan(decode_document(path.read_bytes())), importer)
     calendar = ledger.working_calendar()
     Projector(ledger, store, calendar).catch_up()
-    plans = {name: queries.resolve_plan(store, name)[0]["plan_id"] for name in (STABLE, PROMOTION)}
-    units = {name: queries.resolve_unit(store, name)["unit_id"]
+    plans = {name: lookup.resolve_plan(store, name).plan_id for name in (STABLE, PROMOTION)}
+    units = {name: lookup.resolve_unit(store, name).unit_id
              for name in (HR, EDU, FIN, HOHHOT, BAOTOU)}
 
     def assignment(plan: str, task: str, unit: str) -> UUID:

@@ -13,7 +13,7 @@ from ledger.acts import Act
 from ledger.application import Ledger
 from ledger.calendar import ChineseCalendar
 from ledger.store import StoreConfig
-from projections import queries
+from projections import lookup, queries
 from projections.db import ReadStore
 from projections.projector import Projector
 from projections.views import open_view
@@ -33,8 +33,8 @@ def store(ledger: Ledger, store_config: StoreConfig):
 
 
 def assignment_of(ledger: Ledger, store: ReadStore, task: str, unit: str) -> UUID:
-    plan_id = queries.resolve_plan(store, "稳岗扩容")[0]["plan_id"]
-    unit_id = queries.resolve_unit(store, unit)["unit_id"]
+    plan_id = lookup.resolve_plan(store, "稳岗扩容").plan_id
+    unit_id = lookup.resolve_unit(store, unit).unit_id
     return ledger.assignment_of(ids.task_id(UUID(plan_id), task), UUID(unit_id)).id
 
 

@@ -12,7 +12,7 @@ from ledger.application import Ledger
 from ledger.calendar import ChineseCalendar
 from ledger.errors import InvalidInput, UnknownUnit
 from ledger.store import StoreConfig
-from projections import queries
+from projections import lookup, queries
 from projections.db import ReadStore
 from projections.projector import Projector
 from projections.views import open_view
@@ -30,8 +30,8 @@ def store(ledger: Ledger, store_config: StoreConfig):
 
 
 def assignment(ledger: Ledger, store: ReadStore, plan: str, task: str, unit: str):
-    plan_id = queries.resolve_plan(store, plan)[0]["plan_id"]
-    unit_id = queries.resolve_unit(store, unit)["unit_id"]
+    plan_id = lookup.resolve_plan(store, plan).plan_id
+    unit_id = lookup.resolve_unit(store, unit).unit_id
     from uuid import UUID
 
     return ledger.assignment_of(ids.task_id(UUID(plan_id), task), UUID(unit_id)).id

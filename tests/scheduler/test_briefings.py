@@ -33,7 +33,7 @@ from ledger.clock import FixedClock
 from ledger.errors import InvalidInput, InvalidPeriod
 from ledger.periods import Period
 from ledger.store import parse_database_url
-from projections import queries
+from projections import lookup, queries
 from projections.db import ReadStore
 from projections.projector import Projector
 from projections.views import open_view
@@ -81,8 +81,8 @@ def _working_day(year: int, month: int, n: int) -> date:
 
 
 def _assignments(store: ReadStore, plan: str, unit: str) -> list[tuple[str, UUID]]:
-    plan_id = queries.resolve_plan(store, plan)[0]["plan_id"]
-    unit_id = queries.resolve_unit(store, unit)["unit_id"]
+    plan_id = lookup.resolve_plan(store, plan).plan_id
+    unit_id = lookup.resolve_unit(store, unit).unit_id
     rows = store.query(
         "SELECT task_number, assignment_id FROM {s}rm_assignments "
         "WHERE plan_id = ? AND unit_id = ? ORDER BY task_number",

@@ -31,7 +31,7 @@ from ledger.clock import FixedClock, SimulatedClock
 from ledger.cycle import Cycle
 from ledger.errors import ConflictError
 from ledger.store import StoreConfig
-from projections import queries
+from projections import lookup
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.briefings import BriefingConfig, issue_briefing
@@ -72,8 +72,8 @@ def world(store_config: StoreConfig) -> Iterator[World]:
     store = ReadStore(store_config, create_tables=True)
     import_seeds(ledger)
     Projector(ledger, store).catch_up()
-    plan = queries.resolve_plan(store, "稳岗扩容")[0]["plan_id"]
-    unit = queries.resolve_unit(store, HR)["unit_id"]
+    plan = lookup.resolve_plan(store, "稳岗扩容").plan_id
+    unit = lookup.resolve_unit(store, HR).unit_id
     assignment = ids.assignment_id(ids.task_id(UUID(plan), "（十一）"), UUID(unit))
     liaison = Act.by(clock, "liaison:hr", "liaison", business_date=date(2026, 7, 3))
     ledger.report_progress(liaison, assignment, "2026-Q2", "二季度创业培训9800人。",
