@@ -85,11 +85,6 @@ def unit_record(store: ReadStore, unit_id: str) -> UnitRecord:
     )
 
 
-def find_unit(store: ReadStore, reference: str) -> UnitRecord:
-    """A unit by its id, canonical name or any alias the store knows."""
-    return unit_record(store, lookup.resolve_unit(store, reference).unit_id)
-
-
 # ---- responsibility list (责任清单) ------------------------------------------------------
 def responsibilities(
     view: View,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from api.cli.args import Commands, Parser, UserError
 from api.cli.context import CliContext
-from projections import queries
+from projections import lookup, queries
 
 CONTACT_FLAGS = ("name", "phone", "email", "webhook")
 
@@ -16,7 +16,7 @@ CONTACT_FLAGS = ("name", "phone", "email", "webhook")
 def cmd_units(args: argparse.Namespace) -> int:
     with CliContext(args) as cli:
         cli.catch_up()
-        unit = queries.find_unit(cli.store, args.unit)
+        unit = queries.unit_record(cli.store, lookup.resolve_unit(cli.store, args.unit).unit_id)
         created = None
         if args.units_command == "contact":
             changes = {k: getattr(args, k) for k in CONTACT_FLAGS if getattr(args, k) is not None}

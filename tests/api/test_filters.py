@@ -40,7 +40,9 @@ def rows(api: Seeded, path: str, role: str = "office") -> list[dict]:
     response = get(api, path, role)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    return body["rows"] if "rows" in body else body["items"] if "items" in body else body
+    if isinstance(body, dict):
+        return body["rows"] if "rows" in body else body["items"]
+    return body
 
 
 def plan_id(api: Seeded, words: str) -> str:
@@ -58,7 +60,8 @@ def test_overdue_honours_plan_and_task(office: Seeded) -> None:
         r for r in everything if r["plan_id"] == stable and r["task_number"] == "（十五）"
     ]
     assert rows(office, f"/reports/overdue?plan={STABLE}&task=(十五)") == of_task
-    by_unit = rows(office, f"/reports/overdue?unit={office.ids['unit']}&task=（十五）&plan={STABLE}")
+    hr = office.ids["unit"]
+    by_unit = rows(office, f"/reports/overdue?unit={hr}&task=（十五）&plan={STABLE}")
     assert by_unit == [r for r in of_task if r["unit_id"] == office.ids["unit"]] != []
 
 

@@ -14,7 +14,7 @@ from ledger.ids import unit_id
 from ledger.unit import Unit
 from ledger.units import UnitRegistry, guess_kind
 from ledger.validation import clean_contact, clean_email, clean_phone, clean_webhook
-from projections import queries
+from projections import lookup, queries
 from projections.db import ReadStore
 from projections.projector import Projector
 from tests.ledger.world import EDU, HR, build_world
@@ -344,13 +344,16 @@ def test_the_read_model_carries_the_webhook(ledger: Ledger, store_config) -> Non
                       [str(world.units[EDU])])[0]
     assert json.loads(row["liaison"]) == CONTACT  # the outbox reads email and webhook here
     assert row["position"] == receipt.position
-    record = queries.find_unit(store, "教育厅")  # any spelling the registry knows
+    def find_unit(reference: str) -> queries.UnitRecord:
+        return queries.unit_record(store, lookup.resolve_unit(store, reference).unit_id)
+
+    record = find_unit("教育厅")  # any spelling the registry knows
     assert record.unit_id == str(world.units[EDU]) and record.name == EDU
     assert record.contact == CONTACT and record.position == receipt.position
-    assert queries.find_unit(store, str(world.units[EDU]).upper()) == record
+    assert find_unit(str(world.units[EDU]).upper()) == record
     assert queries.unit_record(store, str(world.units[HR])).contact is None
     with pytest.raises(UnknownUnit):
-        queries.find_unit(store, "无此单位")
+        find_unit("无此单位")
 
 
 def test_a_stale_cached_contact_never_skips_a_change(ledger: Ledger, store_config) -> None:
