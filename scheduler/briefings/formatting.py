@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from ledger.numerals import chinese_numeral
 from ledger.periods import Period
 
 _CN_DIGITS = "〇一二三四五六七八九"
@@ -87,20 +88,9 @@ def task_sort(numbers: Iterable[str]) -> list[str]:
         digits = "".join(ch for ch in number if ch.isdigit())
         if digits:
             return int(digits), number
-        return _chinese_number(number.strip("（）()")), number
+        try:
+            return chinese_numeral(number.strip("（）()")), number
+        except ValueError:
+            return 999, number  # not a numeral: after every numbered task
 
     return sorted(numbers, key=key)
-
-
-def _chinese_number(text: str) -> int:
-    values = {ch: i for i, ch in enumerate("零一二三四五六七八九")}
-    total, current = 0, 0
-    for ch in text:
-        if ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch in values:
-            current = values[ch]
-        else:
-            return 999
-    return total + current
