@@ -44,6 +44,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.acts import Act
 from ledger.application import Ledger
+from ledger.vocabulary import ChaseKind
 from projections.chasers import (
     ChaserToSend,
     accountability_position,
@@ -210,7 +211,7 @@ def enqueue_new(store: ReadStore, now: datetime) -> int:
             return 0
         groups: dict[tuple[str, str, str], list[ChaserToSend]] = {}
         for chaser in chasers_to_send(store, after, upto):
-            channel = "platform" if chaser.kind == "escalation" else "liaison"
+            channel = "platform" if chaser.kind == ChaseKind.ESCALATION else "liaison"
             groups.setdefault((channel, chaser.unit_id, chaser.business_date), []).append(chaser)
         stamp = now.isoformat()
         for (channel, unit_id, day), items in groups.items():

@@ -7,11 +7,12 @@ from datetime import date
 
 from ledger.numerals import chinese_numeral
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind, Role
 
 _CN_DIGITS = "〇一二三四五六七八九"
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "none": "无数据"}
-CHASE_NAMES = {"reminder": "提醒", "urge": "催办", "escalation": "上报监督平台"}
-ROLE_NAMES = {"lead": "牵头", "co": "协办"}
+CHASE_NAMES = {kind: kind.chinese for kind in ChaseKind}
+ROLE_NAMES = {Role.LEAD: "牵头", Role.CO: "协办"}
 STATUS_NAMES = {
     "not_started": "未启动",
     "in_progress": "推进中",
