@@ -131,9 +131,10 @@ def create_tables(store: ReadStore) -> None:
     """Create the outbox tables, bring an older release's up to date (idempotent):
     add the columns it lacked and park its queued simulated deliveries.
 
-    Cheap when there is nothing to do (every tick calls it); the DDL runs under a
-    PostgreSQL advisory lock, since two schedulers creating the same index and updating
-    the same table at once deadlock otherwise (measured: two `simulate` processes).
+    Run by ``taskledger db init`` (and only there; cheap when there is nothing to do).
+    The DDL runs under a PostgreSQL advisory lock, since two processes creating the same
+    index and updating the same table at once deadlock otherwise (measured: two
+    `simulate` processes, when each tick created the tables).
     """
     if _outbox_current(store):
         return

@@ -28,7 +28,7 @@ from projections.projector import Projector
 from projections.views import View
 from scheduler.cycles import cycles_due
 from scheduler.ladder import Step, steps_due
-from scheduler.outbox import create_tables, enqueue_new
+from scheduler.outbox import enqueue_new
 
 SCHEDULER_ACTOR = "scheduler"
 TICK_KIND = "daily-tick"
@@ -85,7 +85,6 @@ def run_tick(
     clock = SimulatedClock(day, wall=wall) if simulated else wall
     act = Act.by(clock, SCHEDULER_ACTOR, "system", business_date=day)
     calendar = ledger.working_calendar()
-    create_tables(store)
     Projector(ledger, store, calendar).catch_up()
     report = DayReport(day, calendar.is_workday(day), simulated)
     scope = scope_of(simulated)

@@ -19,7 +19,6 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
     with CliContext(args) as cli:
         tokens = TokenStore(cli.store)
-        tokens.create_table()
         now = SystemClock().now()
         if args.tokens_command == "create":
             unit_id = unit_name = None
