@@ -18,7 +18,7 @@ from ledger.briefing import BRIEFING_KINDS
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import InvalidInput
 from ledger.periods import Period
-from ledger.vocabulary import Cadence, ChaseKind, Role
+from ledger.vocabulary import Cadence, ChaseKind, ObligationState, Role
 from projections import briefing_data, evaluation, queries
 from projections.evaluation import (
     DEFAULT_THRESHOLDS,
@@ -541,7 +541,7 @@ def briefing_context(
     plan_order = {p.plan_id: i for i, p in enumerate(plans)}
     tasks = board_tasks(view, plan_short, plan_order)
     obligations = queries.obligations(view, calendar)
-    overdue_rows = [r for r in obligations if r["status"] == "overdue"]
+    overdue_rows = [r for r in obligations if r["status"] == ObligationState.OVERDUE]
     targets = queries.target_rows(view, config.thresholds)  # pure progress lights
     this = period_figures(view, obligations, period, close, calendar)
     last = period_figures(view, obligations, prior, min(prior.end, view.as_of), calendar)
