@@ -13,9 +13,6 @@ from flask_smorest import abort
 
 from api.tokens import Principal
 
-READERS = ("office", "auditor")
-EVERYONE = ("office", "auditor", "liaison", "platform")
-
 
 def services() -> Any:
     return current_app.extensions["taskledger"]

@@ -128,28 +128,17 @@ class IdempotencyStore:
         self.store = store
         self._purge_lock = threading.Lock()
         self._purged_at: float | None = None
-        self._table_ready = False
 
     def create_table(self) -> None:
+        """Run by ``taskledger db init`` (and only there): the keys are not rebuilt from
+        events, so the table is made once with the store, never on a request."""
         with self.store.transaction(commit=True) as cursor:
             cursor.execute(self.store.sql(DDL))
             cursor.execute(self.store.sql(INDEX))
 
-    def ensure_table(self) -> None:
-        """Once per process: a store upgraded without ``db init`` still takes keys (every
-        progress report carries one) instead of failing each with a 500."""
-        if self._table_ready:
-            return
-        try:
-            self.create_table()
-        except Exception:  # another worker created it at the same moment (PostgreSQL)
-            self.store.query("SELECT 1 FROM {s}api_idempotency WHERE 1 = 0")  # else raise
-        self._table_ready = True
-
     def begin(self, scope: Scope, request_text: str, meaning: str, now: datetime,
               wait_seconds: float | None = None) -> Outcome:
         """Claim the key, or say why not; waits while another request holds it."""
-        self.ensure_table()
         self._maybe_purge(now)
         claim = secrets.token_hex(12)
         wait = IN_PROGRESS_WAIT_SECONDS if wait_seconds is None else wait_seconds

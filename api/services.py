@@ -16,6 +16,7 @@ from api.tokens import TokenStore
 from ledger.application import Ledger, open_ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SystemClock
+from ledger.errors import StoreNotInitialised
 from ledger.importer.text import MAX_PLAN_BYTES
 from ledger.store import StoreConfig, require_store
 from projections.db import ReadStore
@@ -75,9 +76,10 @@ class Services:
                         require_store(self.settings.store)  # only `db init` makes one
                     create = self.settings.create_tables or self.settings.store.backend == "sqlite"
                     store = ReadStore(self.settings.store, create_tables=create)
-                    if create:
-                        TokenStore(store).create_table()
-                        IdempotencyStore(store).create_table()
+                    if self.settings.create_tables:  # `db init` in process (tests)
+                        create_kept_tables(store)
+                    else:
+                        require_kept_tables(store, self.settings.store.display)
                     self._store = store
         return self._store
 
@@ -113,3 +115,27 @@ class Services:
             self._ledger.close()
         if self._store is not None:
             self._store.close()
+
+
+#: Tables beside the read models that are not rebuilt from events: bearer tokens,
+#: idempotency keys and the outbox. ``taskledger db init`` creates them, nothing else.
+KEPT_TABLES = ("api_tokens", "api_idempotency", "outbox", "outbox_attempts", "outbox_cursor")
+
+
+def create_kept_tables(store: ReadStore) -> None:
+    """What ``taskledger db init`` makes beside the ledger and the read models."""
+    from scheduler.outbox import create_tables as create_outbox
+
+    TokenStore(store).create_table()
+    IdempotencyStore(store).create_table()
+    create_outbox(store)
+
+
+def require_kept_tables(store: ReadStore, display: str) -> None:
+    """Refuse (503, as the CLI refuses) a store whose kept tables ``db init`` never made,
+    e.g. one upgraded from a release that had none, rather than fail each request."""
+    for table in KEPT_TABLES:
+        try:
+            store.query(f"SELECT 1 FROM {{s}}{table} WHERE 1 = 0")
+        except Exception:  # no such table: the query is otherwise trivially valid
+            raise StoreNotInitialised(display) from None

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from ledger.errors import InvalidInput, NotFoundError
+from ledger.vocabulary import TOKEN_ROLES
 from projections.db import ReadStore
 
-TOKEN_ROLES = ("office", "liaison", "auditor", "platform")
 TOKEN_PREFIX = "tl_"
 
 DDL = """CREATE TABLE IF NOT EXISTS {s}api_tokens (

@@ -134,6 +134,7 @@ def url_of(config: StoreConfig) -> str:
 
 def prepare(config: StoreConfig, clients: int, streams: int) -> tuple[list[UUID], list[str]]:
     """As ``db init``, ``import-plan`` and ``tokens create`` would: untimed setup."""
+    from api.services import create_kept_tables
     from api.tokens import TokenStore
     from projections.db import ReadStore
 
@@ -149,8 +150,8 @@ def prepare(config: StoreConfig, clients: int, streams: int) -> tuple[list[UUID]
     ][:streams]
     ledger.close()
     store = ReadStore(config, create_tables=True)
+    create_kept_tables(store)  # the rest of `db init`: tokens, idempotency keys, outbox
     tokens = TokenStore(store)
-    tokens.create_table()
     now = SystemClock().now()
     secrets = [tokens.create("office", now, label=f"bench-client-{n}")[1] for n in range(clients)]
     store.close()

@@ -15,8 +15,9 @@ from eventsourcing.domain import Aggregate
 
 from ledger.clock import Clock, business_date_of
 from ledger.errors import InvalidBusinessDate, InvalidInput
+from ledger.vocabulary import ActorRole
 
-ROLES = ("office", "liaison", "auditor", "platform", "system")
+ROLES: tuple[str, ...] = tuple(role.value for role in ActorRole)
 
 
 @dataclass(frozen=True)

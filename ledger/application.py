@@ -445,12 +445,6 @@ class Ledger(Application[UUID]):
     def get_unit(self, unit_id: UUID) -> Unit:
         return self._load(unit_id, Unit, lambda: UnknownUnit(f"unknown unit {unit_id}"))
 
-    def unit_named(self, name: str) -> Unit:
-        """The unit whose canonical name is exactly ``name``."""
-        return self._load(
-            ids.unit_id(name.strip()), Unit, lambda: UnknownUnit(f"unknown unit {name!r}")
-        )
-
     # ---- plans and tasks -----------------------------------------------------------
     def get_plan(self, plan_id: UUID) -> Plan:
         return self._load(plan_id, Plan, lambda: UnknownPlan(f"unknown plan {plan_id}"))

@@ -40,8 +40,9 @@ from ledger.validation import (
     clean_narrative,
     clean_text,
 )
+from ledger.vocabulary import ChaseKind, Role
 
-ROLES = ("lead", "co")
+ROLES: tuple[str, ...] = tuple(Role)
 NOT_STARTED, IN_PROGRESS, COMPLETED, WITHDRAWN = (
     "not_started",
     "in_progress",
@@ -49,6 +50,12 @@ NOT_STARTED, IN_PROGRESS, COMPLETED, WITHDRAWN = (
     "withdrawn",
 )
 MAX_IDEMPOTENCY_KEY = 200
+# What the office does when it takes each step, as refusals name it.
+_CHASE_VERBS = {
+    ChaseKind.REMINDER: "remind",
+    ChaseKind.URGE: "urge",
+    ChaseKind.ESCALATION: "escalate",
+}
 
 
 def content_hash(period: str, narrative: str, metrics: dict[str, Any]) -> str:
@@ -214,21 +221,21 @@ class Assignment(Aggregate):
 
         def apply(self, a: Assignment) -> None:
             a.reminders += 1
-            self._record(a, "reminder")
+            self._record(a, ChaseKind.REMINDER)
 
     class UrgeIssued(_Chase):
         """催办: after a deadline was missed."""
 
         def apply(self, a: Assignment) -> None:
             a.urges += 1
-            self._record(a, "urge")
+            self._record(a, ChaseKind.URGE)
 
     class EscalatedToSupervisionPlatform(_Chase):
         """上报监督平台, with the reason and the events that justify it."""
 
         def apply(self, a: Assignment) -> None:
             a.escalations[self.originator_version] = "open"
-            self._record(a, "escalation")
+            self._record(a, ChaseKind.ESCALATION)
 
     class EscalationAcknowledged(Event):
         escalation: UUID
@@ -549,7 +556,7 @@ class Assignment(Aggregate):
     def _chase(
         self,
         event_class: type[Assignment.Event],
-        kind: str,
+        kind: ChaseKind,
         act: Act,
         obligation: str,
         period: str,
@@ -575,7 +582,7 @@ class Assignment(Aggregate):
         step that day does not count, so the office can still urge after it). The
         ledger passes no ``owed`` for the scheduler's ladder steps only.
         """
-        self._require_open({"reminder": "remind", "urge": "urge"}.get(kind, "escalate"))
+        self._require_open(_CHASE_VERBS[kind])
         period = str(Period.parse(period))
         obligation = clean_text(obligation, "obligation", limit=200)
         reason = clean_text(reason, "reason", limit=MAX_SHORT_TEXT)
@@ -600,7 +607,7 @@ class Assignment(Aggregate):
             if trigger is None and earlier is not None and earlier[0] == act.business_date:
                 return self.event_id_at(earlier[1])
             self._require_unreported(obligation, period, act.business_date)
-            if kind != "reminder" and act.business_date <= due:
+            if kind != ChaseKind.REMINDER and act.business_date <= due:
                 raise ObligationNotDue(
                     f"{obligation} {period} is due on {due}: an {kind} comes only after the "
                     f"due date has passed (business date {act.business_date})",
@@ -652,8 +659,8 @@ class Assignment(Aggregate):
         owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
-            self.ReminderIssued, "reminder", act, obligation, period, due_on, reason, evidence,
-            once, trigger, owed,
+            self.ReminderIssued, ChaseKind.REMINDER, act, obligation, period, due_on, reason,
+            evidence, once, trigger, owed,
         )
 
     def issue_urge(
@@ -669,8 +676,8 @@ class Assignment(Aggregate):
         owed: Callable[[], OwedReport] | None = None,
     ) -> UUID | None:
         return self._chase(
-            self.UrgeIssued, "urge", act, obligation, period, due_on, reason, evidence, once,
-            trigger, owed,
+            self.UrgeIssued, ChaseKind.URGE, act, obligation, period, due_on, reason, evidence,
+            once, trigger, owed,
         )
 
     def escalate(
@@ -687,7 +694,7 @@ class Assignment(Aggregate):
     ) -> UUID | None:
         return self._chase(
             self.EscalatedToSupervisionPlatform,
-            "escalation",
+            ChaseKind.ESCALATION,
             act,
             obligation,
             period,
@@ -733,7 +740,7 @@ class Assignment(Aggregate):
             )
         kind, rest = key.split("|", 1)
         obligation, period, world = rest.rsplit("|", 2)
-        if kind == "escalation":
+        if kind == ChaseKind.ESCALATION:
             raise ActionNotAllowed(
                 f"event {chase} is an escalation to the supervision platform; the platform "
                 "acknowledges it, not the unit",

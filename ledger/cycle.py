@@ -12,12 +12,6 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, RecordedCreation
-from ledger.vocabulary import BRIEFING_KINDS
-
-#: A cycle is recorded under its briefing's kind: ``Cadence.briefing_kind``, never the
-#: member itself, whose value is the duty spelling ``half-yearly`` (``ledger.vocabulary``);
-#: the kind is also part of the cycle's id.
-CYCLE_KINDS = BRIEFING_KINDS
 
 
 class Cycle(Aggregate):

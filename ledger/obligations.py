@@ -2,8 +2,8 @@
 
 A plan states its reporting duties in prose (``000`` （十七）: "各地各部门于4月、7月、10月
 和次年1月月初5个工作日内，将季度和年度工程实施情况报……办公室"). The importer turns
-them into :class:`ObligationRule` definitions; this module turns a rule into dated
-instances per assignment (task × unit × period) and evaluates each one as of a date.
+them into :class:`ObligationRule` definitions; this module turns a rule into the periods
+an assignment owes, their due dates, and evaluates each one as of a date.
 Projections and the scheduler both call these pure functions, so the overdue list and
 the reminders can never disagree about a due date.
 
@@ -161,21 +161,6 @@ def quarterly_and_annual_rules(
     return quarterly, annual
 
 
-@dataclass(frozen=True, order=True)
-class ObligationInstance:
-    """One report one assignment owes for one period, with its due date."""
-
-    due_on: date
-    rule_slug: str
-    assignment_key: str
-    period: Period
-
-    @property
-    def key(self) -> str:
-        """Natural key (for uuid5 ids): the same duty, assignment and period, once."""
-        return f"{self.rule_slug}|{self.assignment_key}|{self.period}"
-
-
 def due_date(rule: ObligationRule, period: Period, calendar: WorkingDayCalendar) -> date:
     """The N-th working day of the month after ``period`` ends."""
     if period.kind != rule.period_kind:
@@ -228,25 +213,6 @@ def periods_due(
             result.append(period)
         period = period.next()
     return result
-
-
-def obligation_instances(
-    rule: ObligationRule,
-    assignment_key: str,
-    active_from: date,
-    until: date,
-    calendar: WorkingDayCalendar,
-    *,
-    closed_on: date | None = None,
-) -> list[ObligationInstance]:
-    """The dated obligations of one assignment under one rule, oldest first.
-
-    The caller decides whether the assignment is in scope (:meth:`ObligationRule.applies_to`).
-    """
-    return [
-        ObligationInstance(due_date(rule, p, calendar), rule.slug, assignment_key, p)
-        for p in periods_due(rule, active_from, until, closed_on=closed_on)
-    ]
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,6 @@ class Period:
             return Period(self.year, self.kind, self.index + 1)
         return Period(self.year + 1, self.kind, 1)
 
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
     def __str__(self) -> str:
         if self.kind == "month":
             return f"{self.year:04d}-{self.index:02d}"

@@ -30,11 +30,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from ledger.errors import ConfigurationError
 
-UnitKind = Literal["department", "party_organ", "central_branch", "league_city", "group"]
 KINDS: tuple[str, ...] = ("department", "party_organ", "central_branch", "league_city", "group")
 
 #: Endings of Party-committee organs, used to guess the kind of a name the registry

@@ -1,4 +1,5 @@
-"""The ledger's words, once: chase kinds, obligation states, cadences and roles.
+"""The ledger's words, once: chase kinds, obligation states, cadences and roles (a unit's
+on a task, an actor's in an act).
 
 Each is a :class:`~enum.StrEnum`, so a member *is* its string: ``ChaseKind.URGE == "urge"``,
 it formats as ``urge``, and the event store's JSON transcoder, ``json.dumps``, SQLite and
@@ -115,3 +116,20 @@ class Role(StrEnum):
 
     LEAD = "lead"
     CO = "co"
+
+
+class ActorRole(StrEnum):
+    """Whose act an event records (``Act.role``); every one but ``system`` can hold an API
+    token."""
+
+    OFFICE = "office"  # 督查办: the supervision office
+    LIAISON = "liaison"  # a unit's liaison (联络员)
+    AUDITOR = "auditor"
+    PLATFORM = "platform"  # the supervision platform (监督平台)
+    SYSTEM = "system"  # the scheduler and the importer
+
+
+#: The roles an API token is issued for, as plain strings (the CLI offers them as choices).
+TOKEN_ROLES: tuple[str, ...] = tuple(
+    role.value for role in ActorRole if role is not ActorRole.SYSTEM
+)

@@ -15,6 +15,7 @@ from typing import Any
 from ledger import chasers
 from ledger.duties import plan_duties
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind
 from projections.db import ReadStore
 
 
@@ -116,7 +117,7 @@ def chase_states(store: ReadStore, event_ids: list[str]) -> dict[str, str | None
             f"SELECT event_id, kind, state, acknowledged_on FROM {{s}}rm_chases "
             f"WHERE event_id IN ({marks})", chunk
         ):
-            signed = row["kind"] != "escalation" and row["acknowledged_on"] is not None
+            signed = row["kind"] != ChaseKind.ESCALATION and row["acknowledged_on"] is not None
             states[row["event_id"]] = "acknowledged" if signed else row["state"]
     return states
 

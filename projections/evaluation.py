@@ -20,13 +20,16 @@ from typing import Any
 from ledger.calendar import WorkingDayCalendar
 from ledger.obligations import ObligationStatus, evaluate_obligation
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind, ObligationState, Role
 
 ADDITIVE_MEASURES = {"人", "人次", "个", "家", "户", "元", "万元", "亿元"}
 
 
 # ---- obligation status ---------------------------------------------------------------------
 #: Statuses of an obligation that is not owed (yet) as of the date: it counts for nothing.
-NOT_YET_OWED = frozenset({"open", "extended", "waived"})
+NOT_YET_OWED = frozenset(
+    {ObligationState.OPEN, ObligationState.EXTENDED, ObligationState.WAIVED}
+)
 
 
 def obligation_status(
@@ -104,10 +107,10 @@ def count_reports(statuses: Iterable[tuple[str, int]]) -> ReportCount:
         if status in NOT_YET_OWED:
             continue
         due += 1
-        if status == "submitted_on_time":
+        if status == ObligationState.SUBMITTED_ON_TIME:
             made += 1
             on_time += 1
-        elif status == "submitted_late":
+        elif status == ObligationState.SUBMITTED_LATE:
             made += 1
             late += 1
             lateness.append(days_late)
@@ -260,7 +263,7 @@ def target_progress(
     elif additive:
         actual = finite(sum(v.value for v in known))
     else:
-        leads = [v for v in known if v.role == "lead"] or known
+        leads = [v for v in known if v.role == Role.LEAD] or known
         actual = leads[0].value
     goal = float(target["value"])
     comparator = target.get("comparator", ">=")
@@ -331,7 +334,11 @@ def target_completion(percents: Sequence[float | None]) -> float | None:
 
 
 # ---- unit scorecards and ranking --------------------------------------------------------
-CHASE_FIELDS = {"reminder": "reminders", "urge": "urges", "escalation": "escalations"}
+CHASE_FIELDS = {
+    ChaseKind.REMINDER: "reminders",
+    ChaseKind.URGE: "urges",
+    ChaseKind.ESCALATION: "escalations",
+}
 
 
 @dataclass(frozen=True)

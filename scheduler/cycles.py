@@ -14,13 +14,14 @@ from datetime import date
 
 from ledger.calendar import WorkingDayCalendar
 from ledger.periods import Period
+from ledger.vocabulary import Cadence
 
 DEADLINE_WORKDAY = 5
 
 
 @dataclass(frozen=True)
 class CycleDue:
-    kind: str  # monthly | quarterly | half-year | annual
+    kind: str  # a Cadence.briefing_kind: monthly | quarterly | half-year | annual
     period: Period
 
 
@@ -29,15 +30,15 @@ def cycles_due(day: date, calendar: WorkingDayCalendar) -> list[CycleDue]:
         return []
     due: list[CycleDue] = []
     if day == calendar.nth_workday_of_month(day.year, day.month, 1):
-        due.append(CycleDue("monthly", Period.month_of(day)))
+        due.append(CycleDue(Cadence.MONTHLY.briefing_kind, Period.month_of(day)))
     if day.month in (1, 4, 7, 10):
         deadline = calendar.nth_workday_of_month(day.year, day.month, DEADLINE_WORKDAY)
         if day == calendar.next_workday(deadline):
             last_month = date(day.year - 1, 12, 31) if day.month == 1 else date(
                 day.year, day.month - 1, 1)
-            due.append(CycleDue("quarterly", Period.quarter_of(last_month)))
+            due.append(CycleDue(Cadence.QUARTERLY.briefing_kind, Period.quarter_of(last_month)))
             if day.month == 7:
-                due.append(CycleDue("half-year", Period(day.year, "half", 1)))
+                due.append(CycleDue(Cadence.HALF_YEARLY.briefing_kind, Period(day.year, "half", 1)))
             if day.month == 1:
-                due.append(CycleDue("annual", Period.year_of(last_month)))
+                due.append(CycleDue(Cadence.ANNUAL.briefing_kind, Period.year_of(last_month)))
     return due

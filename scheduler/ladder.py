@@ -18,6 +18,7 @@ from ledger import chasers
 from ledger.calendar import WorkingDayCalendar
 from ledger.duties import plan_duties
 from ledger.ladder import LadderPolicy
+from ledger.vocabulary import ChaseKind
 from projections.accountability import queries as accountability
 from projections.chasers import urges_in_quarter
 from projections.db import ReadStore
@@ -30,7 +31,7 @@ _WINDOW = timedelta(days=40)
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # reminder | urge | escalation
+    kind: ChaseKind
     assignment_id: str
     unit_id: str
     unit_name: str
@@ -76,12 +77,12 @@ def steps_due(
         rules = policy or policies.get(owed.plan_id) or LadderPolicy()
         due = owed.effective_due_on
         dates = rules.dates(due, calendar)
-        fired: list[tuple[str, dict[str, Any]]] = []
+        fired: list[tuple[ChaseKind, dict[str, Any]]] = []
         if dates.remind_on == day and day < due:
-            fired.append(("reminder", chasers.trigger_for(
+            fired.append((ChaseKind.REMINDER, chasers.trigger_for(
                 chasers.REMIND_BEFORE, working_days=rules.remind_before)))
         if dates.urge_on == day:
-            fired.append(("urge", chasers.trigger_for(
+            fired.append((ChaseKind.URGE, chasers.trigger_for(
                 chasers.URGE_AFTER, working_days=rules.urge_after)))
             urged_today[owed.assignment_id] = urged_today.get(owed.assignment_id, 0) + 1
             urges = urges_in_quarter(
@@ -89,10 +90,10 @@ def steps_due(
             ) + urged_today[owed.assignment_id]
             if rules.escalate_after_urges and urges >= rules.escalate_after_urges:
                 # the optional rule: urged too often
-                fired.append(("escalation", chasers.trigger_for(
+                fired.append((ChaseKind.ESCALATION, chasers.trigger_for(
                     chasers.ESCALATE_AFTER_URGES, urges=urges)))
-        if dates.escalate_on == day and all(kind != "escalation" for kind, _ in fired):
-            fired.append(("escalation", chasers.trigger_for(
+        if dates.escalate_on == day and all(kind != ChaseKind.ESCALATION for kind, _ in fired):
+            fired.append((ChaseKind.ESCALATION, chasers.trigger_for(
                 chasers.ESCALATE_AFTER, working_days=rules.escalate_after)))
         for kind, trigger in fired:
             steps.append(

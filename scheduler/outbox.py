@@ -44,6 +44,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.acts import Act
 from ledger.application import Ledger
+from ledger.vocabulary import ChaseKind
 from projections.chasers import (
     ChaserToSend,
     accountability_position,
@@ -130,9 +131,10 @@ def create_tables(store: ReadStore) -> None:
     """Create the outbox tables, bring an older release's up to date (idempotent):
     add the columns it lacked and park its queued simulated deliveries.
 
-    Cheap when there is nothing to do (every tick calls it); the DDL runs under a
-    PostgreSQL advisory lock, since two schedulers creating the same index and updating
-    the same table at once deadlock otherwise (measured: two `simulate` processes).
+    Run by ``taskledger db init`` (and only there; cheap when there is nothing to do).
+    The DDL runs under a PostgreSQL advisory lock, since two processes creating the same
+    index and updating the same table at once deadlock otherwise (measured: two
+    `simulate` processes, when each tick created the tables).
     """
     if _outbox_current(store):
         return
@@ -210,7 +212,7 @@ def enqueue_new(store: ReadStore, now: datetime) -> int:
             return 0
         groups: dict[tuple[str, str, str], list[ChaserToSend]] = {}
         for chaser in chasers_to_send(store, after, upto):
-            channel = "platform" if chaser.kind == "escalation" else "liaison"
+            channel = "platform" if chaser.kind == ChaseKind.ESCALATION else "liaison"
             groups.setdefault((channel, chaser.unit_id, chaser.business_date), []).append(chaser)
         stamp = now.isoformat()
         for (channel, unit_id, day), items in groups.items():

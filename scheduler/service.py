@@ -24,7 +24,7 @@ from ledger.store import StoreConfig
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.folders import briefings_dir
-from scheduler.outbox import Channels, create_tables, deliver_due, enqueue_new
+from scheduler.outbox import Channels, deliver_due, enqueue_new
 from scheduler.tick import SCHEDULER_ACTOR, briefing_hook, last_tick, run_tick
 
 log = logging.getLogger("taskledger.scheduler")
@@ -103,7 +103,6 @@ def deliver(config: StoreConfig, clock: Clock, channels: Channels) -> dict[str, 
     ledger = open_ledger(config, clock=clock)
     store = ReadStore(config, create_tables=config.backend == "sqlite")
     try:
-        create_tables(store)
         Projector(ledger, store, ledger.working_calendar()).catch_up()
         queued = enqueue_new(store, clock.now())
         outcome = deliver_due(ledger, store, channels, clock.now())

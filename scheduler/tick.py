@@ -20,6 +20,7 @@ from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SimulatedClock
 from ledger.ladder import LadderPolicy
 from ledger.periods import Period
+from ledger.vocabulary import Cadence, ChaseKind
 from projections import queries
 from projections.db import ReadStore
 from projections.office import queries as office
@@ -27,7 +28,7 @@ from projections.projector import Projector
 from projections.views import View
 from scheduler.cycles import cycles_due
 from scheduler.ladder import Step, steps_due
-from scheduler.outbox import create_tables, enqueue_new
+from scheduler.outbox import enqueue_new
 
 SCHEDULER_ACTOR = "scheduler"
 TICK_KIND = "daily-tick"
@@ -84,7 +85,6 @@ def run_tick(
     clock = SimulatedClock(day, wall=wall) if simulated else wall
     act = Act.by(clock, SCHEDULER_ACTOR, "system", business_date=day)
     calendar = ledger.working_calendar()
-    create_tables(store)
     Projector(ledger, store, calendar).catch_up()
     report = DayReport(day, calendar.is_workday(day), simulated)
     scope = scope_of(simulated)
@@ -101,8 +101,8 @@ def run_tick(
             "event_id": str(written) if written else None,
         }
         if dry_run or written:
-            {"reminder": report.reminders, "urge": report.urges,
-             "escalation": report.escalations}[step.kind].append(entry)
+            {ChaseKind.REMINDER: report.reminders, ChaseKind.URGE: report.urges,
+             ChaseKind.ESCALATION: report.escalations}[step.kind].append(entry)
     for cycle in cycles_due(day, calendar):
         snapshot = _snapshot(ledger, store, calendar, day, cycle.kind, str(cycle.period))
         if dry_run:
@@ -135,7 +135,7 @@ def briefing_hook(ledger: Ledger, store: ReadStore, folder: Path, act_for: Any) 
 
     def issue(kind: str, period: str, day: date) -> None:
         covered = Period.parse(period)
-        if kind == "monthly":
+        if Cadence(kind) is Cadence.MONTHLY:
             covered = Period.month_of(covered.start - timedelta(days=1))
         issue_briefing(ledger, store, ledger.working_calendar(), kind, covered,
                        folder=folder, act=act_for(day))
@@ -170,18 +170,18 @@ def _take_all(ledger: Ledger, act: Act, steps: list[Step]) -> dict[tuple, UUID]:
     return taken
 
 
-ORDER = {"reminder": 0, "urge": 1, "escalation": 2}
+ORDER = {kind: rank for rank, kind in enumerate(ChaseKind)}  # the ladder's own order
 
 
 def _take(assignment: Any, act: Act, step: Step) -> UUID | None:
-    if step.kind == "reminder":
+    if step.kind == ChaseKind.REMINDER:
         return assignment.issue_reminder(act, step.obligation, step.period, step.due_on,
                                          step.reason, once=True, trigger=step.trigger)
     evidence = [e for e in (
-        assignment.chase_event("reminder", step.obligation, step.period, act.simulated),
-        assignment.chase_event("urge", step.obligation, step.period, act.simulated),
+        assignment.chase_event(ChaseKind.REMINDER, step.obligation, step.period, act.simulated),
+        assignment.chase_event(ChaseKind.URGE, step.obligation, step.period, act.simulated),
     ) if e is not None]
-    method = assignment.issue_urge if step.kind == "urge" else assignment.escalate
+    method = assignment.issue_urge if step.kind == ChaseKind.URGE else assignment.escalate
     return method(act, step.obligation, step.period, step.due_on, step.reason, evidence,
                   once=True, trigger=step.trigger)
 

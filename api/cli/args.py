@@ -30,7 +30,6 @@ class Parser(argparse.ArgumentParser):
 
 # The sub-command table a command group adds its parsers to.
 Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
-AddParser: TypeAlias = Callable[[Commands], None]
 
 
 # ---- argument types -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from api.cli.args import Commands, UserError, iso_date, non_negative, output_file
 from api.cli.context import CliContext
+from ledger.vocabulary import BRIEFING_KINDS
 
 
 def cmd_briefing(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 def add_briefing(commands: Commands) -> None:
     briefing = commands.add_parser("briefing", help="render a briefing PDF and record it")
-    briefing.add_argument("kind", choices=["monthly", "quarterly", "half-year", "annual"])
+    briefing.add_argument("kind", choices=BRIEFING_KINDS)
     briefing.add_argument("--period", required=True, help="2026-06, 2026-Q2, 2026-H1 or 2026")
     briefing.add_argument("--as-of", type=iso_date,
                           help="business date evaluated (default: the period's last day)")

@@ -97,8 +97,6 @@ def _show_month(ledger: Ledger, month: str) -> None:
 
 
 def cmd_ladder(args: argparse.Namespace) -> int:
-    from ledger.obligations import LadderPolicy
-
     with CliContext(args) as cli:
         ledger = cli.ledger
         cli.catch_up()
@@ -106,14 +104,14 @@ def cmd_ladder(args: argparse.Namespace) -> int:
         if len(plans) != 1:
             raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
         plan = ledger.get_plan(UUID(plans[0]["plan_id"]))
-        current = LadderPolicy(**plan.ladder) if plan.ladder else LadderPolicy()
+        current = plan.ladder_policy
         changes = {k: v for k, v in (("remind_before", args.remind_before),
                                      ("urge_after", args.urge_after),
                                      ("escalate_after", args.escalate_after)) if v is not None}
         if args.escalate_after_urges is not None:
             changes["escalate_after_urges"] = args.escalate_after_urges or None
         if changes:
-            wanted = LadderPolicy(**{**current.as_dict(), **changes})
+            wanted = current.changed(**changes)
             ledger.configure_ladder(cli.act(), plan.id, wanted)
             current = wanted
     urges = current.escalate_after_urges or "off"

@@ -11,16 +11,11 @@ from projections.tables import PROJECTIONS
 
 
 def cmd_db_init(args: argparse.Namespace) -> int:
-    from api.idempotency import IdempotencyStore
-    from api.tokens import TokenStore
-    from scheduler.outbox import create_tables as create_outbox
+    from api.services import create_kept_tables
 
     with CliContext(args, create_tables=True) as cli:
         cli.ledger  # noqa: B018 -- opening it makes the ledger's tables
-        store = cli.store
-        TokenStore(store).create_table()
-        IdempotencyStore(store).create_table()
-        create_outbox(store)
+        create_kept_tables(cli.store)
     print(f"ledger store ready at {cli.config.display}")
     return 0
 

@@ -25,6 +25,7 @@ from api.tables import clip, figure, pad
 from ledger.application import Ledger
 from ledger.assignment import Assignment
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind
 from projections import lookup, queries
 from projections.lookup import UnitRef
 from projections.views import open_view
@@ -190,10 +191,10 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 CHASES = {
     # command: (kind, the ledger's method, what the office did, help)
-    "remind": ("reminder", Ledger.issue_reminder, "reminded",
+    "remind": (ChaseKind.REMINDER, Ledger.issue_reminder, "reminded",
                "remind a unit (提醒) of a report it owes"),
-    "urge": ("urge", Ledger.issue_urge, "urged", "urge a unit (催办) for a report it owes"),
-    "escalate": ("escalation", Ledger.escalate, "escalated",
+    "urge": (ChaseKind.URGE, Ledger.issue_urge, "urged", "urge a unit (催办) for a report it owes"),
+    "escalate": (ChaseKind.ESCALATION, Ledger.escalate, "escalated",
                  "escalate (上报监督平台) a report a unit owes"),
 }
 

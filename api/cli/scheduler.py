@@ -86,7 +86,7 @@ def _print_days(reports: list[Any], as_json: bool) -> None:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     """List the outbox's deliveries, or (``outbox deliver``) queue and send once."""
-    from scheduler.outbox import create_tables, outbox_list
+    from scheduler.outbox import outbox_list
     from scheduler.service import channels_from_env, deliver
 
     with CliContext(args) as cli:
@@ -100,7 +100,6 @@ def cmd_outbox(args: argparse.Namespace) -> int:
                                 for what, count in outcome.items()))
             return 0
         cli.catch_up()
-        create_tables(cli.store)
         rows = outbox_list(cli.store, args.channel)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -10,9 +10,8 @@ from api.cli.args import Commands, Parser, iso_date
 from api.cli.context import CliContext
 from api.tables import render
 from ledger.clock import BUSINESS_TZ, SystemClock
+from ledger.vocabulary import TOKEN_ROLES
 from projections import lookup
-
-ROLES = ["office", "liaison", "auditor", "platform"]
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -20,7 +19,6 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
     with CliContext(args) as cli:
         tokens = TokenStore(cli.store)
-        tokens.create_table()
         now = SystemClock().now()
         if args.tokens_command == "create":
             unit_id = unit_name = None
@@ -57,7 +55,7 @@ def add_tokens(commands: Commands) -> None:
                                            parser_class=Parser)
     token_commands.required = True
     create = token_commands.add_parser("create", help="make a token (printed once, last line)")
-    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--role", required=True, choices=TOKEN_ROLES)
     create.add_argument("--unit", help="the liaison's unit (name or alias)")
     create.add_argument("--label", help="who holds it, as events will name the actor")
     create.add_argument("--expires", type=iso_date, help="last day (Asia/Shanghai) it works")

@@ -30,6 +30,7 @@ from api.schemas import (
     ReportReceiptOut,
     ResponsibilitiesOut,
 )
+from ledger.vocabulary import ChaseKind
 from projections import queries
 from projections.registry import queries as registry
 from projections.views import open_view
@@ -151,7 +152,15 @@ class ExtensionDecision(MethodView):
         return with_position(receipt_body(receipt))
 
 
-def _chase(kind: str) -> type[MethodView]:
+#: The route of each chase kind (its plural, as the API has always named it).
+CHASE_ROUTES = {
+    ChaseKind.REMINDER: "reminders",
+    ChaseKind.URGE: "urges",
+    ChaseKind.ESCALATION: "escalations",
+}
+
+
+def _chase(kind: ChaseKind) -> type[MethodView]:
     class Chase(MethodView):
         @requires("office")
         @idempotent
@@ -163,9 +172,9 @@ def _chase(kind: str) -> type[MethodView]:
             check_assignment(assignment_id)
             ledger = services().ledger
             method = {
-                "reminders": ledger.issue_reminder,
-                "urges": ledger.issue_urge,
-                "escalations": ledger.escalate,
+                ChaseKind.REMINDER: ledger.issue_reminder,
+                ChaseKind.URGE: ledger.issue_urge,
+                ChaseKind.ESCALATION: ledger.escalate,
             }[kind]
             receipt = method(
                 act(),
@@ -179,23 +188,23 @@ def _chase(kind: str) -> type[MethodView]:
             return with_position(receipt_body(receipt), 201 if receipt.created else 200)
 
     Chase.post.__doc__ = {
-        "reminders": "Remind the unit (提醒) before a deadline.",
-        "urges": "Urge the unit (催办) after a missed deadline.",
-        "escalations": "Escalate to the supervision platform (上报监督平台), with evidence.",
+        ChaseKind.REMINDER: "Remind the unit (提醒) before a deadline.",
+        ChaseKind.URGE: "Urge the unit (催办) after a missed deadline.",
+        ChaseKind.ESCALATION: "Escalate to the supervision platform (上报监督平台), with evidence.",
     }[kind] + (
         " The obligation (rule and period) must be one the assignment owes and has not "
         "reported (422 / 409); ``due_on`` is its due date, an approved extension applied "
         "(omit it to take that date; another value is 422)."
-        + ("" if kind == "reminders" else " Only after the due date has passed (409).")
+        + ("" if kind == ChaseKind.REMINDER else " Only after the due date has passed (409).")
         + " The same kind for the same obligation on the same business date is recorded "
         "once: again, 200 with the first event and ``created: false``."
     )
-    Chase.__name__ = f"Chase{kind.title()}"
+    Chase.__name__ = f"Chase{CHASE_ROUTES[kind].title()}"
     return Chase
 
 
-for _kind in ("reminders", "urges", "escalations"):
-    blp.route(f"/assignments/<uuid:assignment_id>/{_kind}", endpoint=_kind)(_chase(_kind))
+for _kind, _route in CHASE_ROUTES.items():
+    blp.route(f"/assignments/<uuid:assignment_id>/{_route}", endpoint=_route)(_chase(_kind))
 
 
 @blp.route("/assignments/<uuid:assignment_id>/escalations/<uuid:escalation_id>/acknowledgement")

@@ -15,7 +15,7 @@ from api.auth import requires, services
 from api.schemas import BriefingsOut, OutboxOut, Strict, text
 from projections.office import queries as office
 from scheduler.folders import briefings_dir
-from scheduler.outbox import create_tables, outbox_list
+from scheduler.outbox import outbox_list
 
 blp = Blueprint("office", __name__, description="Outbox and briefings")
 
@@ -33,7 +33,6 @@ class Outbox(MethodView):
         failed or acknowledged (escalations the platform has acknowledged)."""
         svc = services()
         svc.catch_up()
-        create_tables(svc.store)
         return {"items": outbox_list(svc.store, query.get("channel")), "next_after": None}
 
 

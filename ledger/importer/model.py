@@ -124,14 +124,13 @@ class ParsedTask:
 class ObligationDuty:
     """A periodic reporting duty the plan states (or the documented default).
 
-    Shaped after :class:`ledger.obligations.ObligationRule` so the scheduler can build
-    rules from it (:meth:`rule_kwargs`): due on the ``due_workday``-th working day of the
-    month after the period ends; ``scope`` is ``"plan"`` or the task numbers it binds;
-    ``period_indices`` limits which periods of a year are owed (000's quarterly report
-    skips Q4, whose report is the annual one). ``audience`` says who owes it in the
-    document's words and, where the registry knows them, as units; ``report_to`` whom
-    it goes to; ``stated_in`` the item that says so (``（十七）``); ``default`` is True
-    only for the documented default duty of a plan that states none.
+    Shaped after :class:`ledger.obligations.ObligationRule`: due on the ``due_workday``-th
+    working day of the month after the period ends; ``scope`` is ``"plan"`` or the task
+    numbers it binds; ``period_indices`` limits which periods of a year are owed (000's
+    quarterly report skips Q4, whose report is the annual one). ``audience`` says who owes
+    it in the document's words and, where the registry knows them, as units; ``report_to``
+    whom it goes to; ``stated_in`` the item that says so (``（十七）``); ``default`` is
+    True only for the documented default duty of a plan that states none.
     """
 
     slug: str
@@ -145,18 +144,6 @@ class ObligationDuty:
     source: str = ""
     stated_in: str | None = None
     default: bool = False
-
-    def rule_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``ObligationRule``."""
-        return {
-            "slug": self.slug,
-            "description": self.description,
-            "cadence": self.cadence,
-            "due_workday": self.due_workday,
-            "scope": self.scope,
-            "period_indices": self.period_indices,
-            "source": self.stated_in or ("default" if self.default else ""),
-        }
 
     def to_json(self) -> dict[str, Any]:
         return {

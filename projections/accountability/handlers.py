@@ -17,6 +17,7 @@ from ledger.calendar_log import CalendarLog
 from ledger.duties import owed_reports
 from ledger.obligations import due_date
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind
 from projections.facts import Batch, Facts, ProjectionHandlers, iso, json_text
 
 _SET_STATUS = (
@@ -167,7 +168,7 @@ def progress_corrected(record: LedgerRecord, batch: Batch, facts: Facts) -> None
     )
 
 
-def _chase(kind: str, counter: str):
+def _chase(kind: ChaseKind, counter: str):
     """The handler of one kind of chase (提醒, 催办, 上报监督平台): its row and its count."""
     count = (
         f"UPDATE {{s}}rm_assignments SET {counter} = {counter} + 1, position = ? "
@@ -190,7 +191,7 @@ def _chase(kind: str, counter: str):
             iso(e.due_on),
             iso(e.business_date),
             e.reason,
-            "open" if kind == "escalation" else None,
+            "open" if kind is ChaseKind.ESCALATION else None,
             json_text(e.trigger) if e.trigger else None,
             at,
         )
@@ -380,9 +381,9 @@ HANDLERS = ProjectionHandlers(
         Assignment.RoleChanged: role_changed,
         Assignment.ProgressReported: progress_reported,
         Assignment.ProgressCorrected: progress_corrected,
-        Assignment.ReminderIssued: _chase("reminder", "reminders"),
-        Assignment.UrgeIssued: _chase("urge", "urges"),
-        Assignment.EscalatedToSupervisionPlatform: _chase("escalation", "escalations"),
+        Assignment.ReminderIssued: _chase(ChaseKind.REMINDER, "reminders"),
+        Assignment.UrgeIssued: _chase(ChaseKind.URGE, "urges"),
+        Assignment.EscalatedToSupervisionPlatform: _chase(ChaseKind.ESCALATION, "escalations"),
         Assignment.EscalationAcknowledged: escalation_acknowledged,
         Assignment.ChaseAcknowledged: chase_acknowledged,
         Assignment.ExtensionRequested: extension_requested,

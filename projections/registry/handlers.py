@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.application import LedgerRecord
+from ledger.ladder import LadderPolicy
 from ledger.plan import Plan, Task
 from ledger.unit import Unit
 from ledger.validation import stored_contact
@@ -49,15 +50,9 @@ def plan_amended(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
 
 def ladder_configured(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
-    ladder = {
-        "remind_before": e.remind_before,
-        "urge_after": e.urge_after,
-        "escalate_after": e.escalate_after,
-        "escalate_after_urges": e.escalate_after_urges,
-    }
     batch.add(
         "UPDATE {s}rm_plans SET ladder = ?, position = ? WHERE plan_id = ?",
-        json_text(ladder),
+        json_text(LadderPolicy.from_event(e).as_dict()),
         record.position,
         str(e.originator_id),
     )

@@ -63,7 +63,6 @@ from typing import Any
 from projections.evaluation import DEFAULT_THRESHOLDS, ScoreWeights, Thresholds
 from scheduler.briefings.evaluate import (
     DEFAULT_CONFIG,
-    PERIOD_KIND,
     TITLES,
     BriefingConfig,
     previous,
@@ -101,7 +100,6 @@ __all__ = [
     "DEFAULT_CONFIG",
     "DEFAULT_THRESHOLDS",
     "LIGHT_NAMES",
-    "PERIOD_KIND",
     "ROLE_NAMES",
     "STATUS_NAMES",
     "TITLES",

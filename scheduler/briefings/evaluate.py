@@ -18,6 +18,7 @@ from ledger.briefing import BRIEFING_KINDS
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import InvalidInput
 from ledger.periods import Period
+from ledger.vocabulary import Cadence, ChaseKind, ObligationState, Role
 from projections import briefing_data, evaluation, queries
 from projections.evaluation import (
     DEFAULT_THRESHOLDS,
@@ -40,12 +41,12 @@ from scheduler.briefings.formatting import (
     task_sort,
 )
 
-PERIOD_KIND = {"monthly": "month", "quarterly": "quarter", "half-year": "half", "annual": "year"}
+#: A briefing's title, by its kind as recorded (``Cadence.briefing_kind``).
 TITLES = {
-    "monthly": "月调度简报",
-    "quarterly": "季度分析报告",
-    "half-year": "半年工作总结",
-    "annual": "年度评估报告",
+    Cadence.MONTHLY.briefing_kind: "月调度简报",
+    Cadence.QUARTERLY.briefing_kind: "季度分析报告",
+    Cadence.HALF_YEARLY.briefing_kind: "半年工作总结",
+    Cadence.ANNUAL.briefing_kind: "年度评估报告",
 }
 _PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 
@@ -72,11 +73,12 @@ def check(kind: str, period: str | Period) -> Period:
             field="kind",
         )
     parsed = period if isinstance(period, Period) else Period.parse(period)
-    if parsed.kind != PERIOD_KIND[kind]:
+    period_kind = Cadence(kind).period_kind
+    if parsed.kind != period_kind:
         example = {"month": "2026-06", "quarter": "2026-Q2", "half": "2026-H1", "year": "2026"}
         raise InvalidInput(
-            f"a {kind} briefing needs a {PERIOD_KIND[kind]} period such as "
-            f"{example[PERIOD_KIND[kind]]}, not {parsed}",
+            f"a {kind} briefing needs a {period_kind} period such as "
+            f"{example[period_kind]}, not {parsed}",
             field="period",
         )
     return parsed
@@ -191,9 +193,9 @@ def comparison(this: PeriodFigures, last: PeriodFigures) -> list[dict[str, Any]]
         ("late", "逾期后补报（份）"),
         ("overdue", "期末仍未报送（份）"),
         ("received", "收到进展报告（份）"),
-        ("reminder", "提醒（次）"),
-        ("urge", "催办（次）"),
-        ("escalation", "上报监督平台（次）"),
+        (ChaseKind.REMINDER, "提醒（次）"),
+        (ChaseKind.URGE, "催办（次）"),
+        (ChaseKind.ESCALATION, "上报监督平台（次）"),
     ):
         now, before = getattr(this.totals, key), getattr(last.totals, key)
         rows.append({"label": label, "now": now, "before": before, "change": now - before})
@@ -262,7 +264,7 @@ def board_tasks(view: View, plan_short: dict, plan_order: dict) -> list[BoardTas
     tasks = []
     for task in briefing_data.tasks(view.store):
         people = by_task.get(task.task_id, [])
-        leads = [p for p in people if p.role == "lead"]
+        leads = [p for p in people if p.role == Role.LEAD]
         tasks.append(
             BoardTask(
                 plan_id=task.plan_id,
@@ -391,16 +393,15 @@ def chases(
         listed.append(
             {
                 "unit": unit,
-                "reminder": kinds["reminder"],
-                "urge": kinds["urge"],
-                "escalation": kinds["escalation"],
+                **{kind: kinds[kind] for kind in ChaseKind},
                 "first": min(r.business_date for r in items),
                 "last": max(r.business_date for r in items),
                 "periods": "、".join(sorted({r.period for r in items})),
                 "tasks": numbers,
             }
         )
-    listed.sort(key=lambda u: (-u["escalation"], -u["urge"], -u["reminder"], u["unit"]))
+    listed.sort(key=lambda u: (-u[ChaseKind.ESCALATION], -u[ChaseKind.URGE],
+                               -u[ChaseKind.REMINDER], u["unit"]))
     return {
         "counts": counts,
         "units": units,
@@ -419,7 +420,7 @@ def highlights(
     unit and task. Narratives are cut, never rewritten, and escaped by the template.
     """
     rows = briefing_data.reports_between(view.store, period.start, close)
-    rows.sort(key=lambda r: (not r.metrics, r.role != "lead", r.position))
+    rows.sort(key=lambda r: (not r.metrics, r.role != Role.LEAD, r.position))
     # one quote per unit first (so one busy unit cannot fill the section), then the rest;
     # never two quotes of the same unit on the same task
     units_seen: set[str] = set()
@@ -475,8 +476,8 @@ def annex(
         lines = []
         for plan_id in sorted(by_unit[unit], key=plan_order.get):
             items = by_unit[unit][plan_id]
-            lead = task_sort(r["task_number"] for r in items if r["role"] == "lead")
-            co = task_sort(r["task_number"] for r in items if r["role"] != "lead")
+            lead = task_sort(r["task_number"] for r in items if r["role"] == Role.LEAD)
+            co = task_sort(r["task_number"] for r in items if r["role"] != Role.LEAD)
             statuses = Counter(r["status"] for r in items)
             last = max((r["last_report_on"] or "" for r in items), default="")
             nexts = [r["next_due_on"] for r in items if r["next_due_on"]]
@@ -540,7 +541,7 @@ def briefing_context(
     plan_order = {p.plan_id: i for i, p in enumerate(plans)}
     tasks = board_tasks(view, plan_short, plan_order)
     obligations = queries.obligations(view, calendar)
-    overdue_rows = [r for r in obligations if r["status"] == "overdue"]
+    overdue_rows = [r for r in obligations if r["status"] == ObligationState.OVERDUE]
     targets = queries.target_rows(view, config.thresholds)  # pure progress lights
     this = period_figures(view, obligations, period, close, calendar)
     last = period_figures(view, obligations, prior, min(prior.end, view.as_of), calendar)
@@ -584,13 +585,14 @@ def briefing_context(
         "targets": targets,
     }
     context["board_counts"] = Counter(t.light for t in context["board"])
-    if kind == "monthly":
+    cadence = Cadence(kind)
+    if cadence is Cadence.MONTHLY:
         context["ranking"] = evaluation.ranking(queries.unit_scorecards(view, calendar))
         kinds = briefing_data.unit_kinds(store)
         context["annex"] = annex(queries.responsibilities(view), plan_short, plan_order, kinds)
     else:
         context["unit_periods"] = unit_comparison(this, last, units)
-    if kind == "annual":
+    if cadence is Cadence.ANNUAL:
         scored = scores(this, targets, tasks, units, config.weights)
         context["scores"] = scored
         context["weights"] = config.weights

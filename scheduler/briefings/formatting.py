@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from ledger.numerals import chinese_numeral
 from ledger.periods import Period
+from ledger.vocabulary import ChaseKind, Role
 
 _CN_DIGITS = "〇一二三四五六七八九"
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "none": "无数据"}
-CHASE_NAMES = {"reminder": "提醒", "urge": "催办", "escalation": "上报监督平台"}
-ROLE_NAMES = {"lead": "牵头", "co": "协办"}
+CHASE_NAMES = {kind: kind.chinese for kind in ChaseKind}
+ROLE_NAMES = {Role.LEAD: "牵头", Role.CO: "协办"}
 STATUS_NAMES = {
     "not_started": "未启动",
     "in_progress": "推进中",
@@ -87,20 +89,9 @@ def task_sort(numbers: Iterable[str]) -> list[str]:
         digits = "".join(ch for ch in number if ch.isdigit())
         if digits:
             return int(digits), number
-        return _chinese_number(number.strip("（）()")), number
+        try:
+            return chinese_numeral(number.strip("（）()")), number
+        except ValueError:
+            return 999, number  # not a numeral: after every numbered task
 
     return sorted(numbers, key=key)
-
-
-def _chinese_number(text: str) -> int:
-    values = {ch: i for i, ch in enumerate("零一二三四五六七八九")}
-    total, current = 0, 0
-    for ch in text:
-        if ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch in values:
-            current = values[ch]
-        else:
-            return 999
-    return total + current

@@ -382,17 +382,28 @@ def test_db_init_creates_the_table(store_config: StoreConfig, tmp_path: Path) ->
         store.close()
 
 
-def test_a_store_upgraded_without_db_init_still_takes_keys(api: Seeded) -> None:
-    """Every progress report carries a key: a store whose table was never created (an
-    upgrade without ``db init``) must not answer them all with a 500."""
-    from api.idempotency import IdempotencyStore
+def test_a_store_without_its_kept_tables_is_refused_until_db_init(
+    api: Seeded, store_config: StoreConfig
+) -> None:
+    """The key table is made by ``taskledger db init`` only, never on a request: a store
+    lacking it (an upgrade without ``db init``) is refused as the CLI refuses a store
+    never initialised (503, "run `taskledger db init`"), and ``db init`` mends it."""
+    from api.app import create_app
+    from api.services import Settings, create_kept_tables
 
     svc = services(api)
     with svc.store.transaction(commit=True) as cursor:
         cursor.execute(svc.store.sql("DROP TABLE {s}api_idempotency"))
-    svc._idempotency = IdempotencyStore(svc.store)  # as a freshly started process has
     before = position(api)
-    first = send(api, "POST", "/assignments/{assignment}/reminders", REMIND, key="upgraded")
-    again = send(api, "POST", "/assignments/{assignment}/reminders", REMIND, key="upgraded")
-    assert (first.status_code, again.status_code) == (201, 201), first.json
-    assert again.headers[REPLAYED_HEADER] == "true" and position(api) == before + 1
+    fresh = create_app(Settings(store=store_config, clock=svc.clock, writes_per_minute=0))
+    restarted = Seeded(fresh.test_client(), fresh, api.tokens, api.ids)
+    refused = send(restarted, "POST", "/assignments/{assignment}/reminders", REMIND,
+                   key="upgraded")
+    assert refused.status_code == 503, refused.json
+    assert "run `taskledger db init`" in refused.json["detail"]
+    assert position(api) == before
+    create_kept_tables(svc.store)  # what `db init` does on the existing store
+    again = create_app(Settings(store=store_config, clock=svc.clock, writes_per_minute=0))
+    taken = send(Seeded(again.test_client(), again, api.tokens, api.ids), "POST",
+                 "/assignments/{assignment}/reminders", REMIND, key="upgraded")
+    assert taken.status_code == 201, taken.json

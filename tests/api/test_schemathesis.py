@@ -108,7 +108,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     import_seeds(ledger)
     ledger.close()
 
-    app = create_app(Settings(store=config, clock=CLOCK, writes_per_minute=0))
+    app = create_app(Settings(store=config, clock=CLOCK, writes_per_minute=0,
+                              create_tables=True))  # as `db init` would
     services = app.extensions["taskledger"]
     services.catch_up()
     store = services.store

@@ -18,7 +18,6 @@ from ledger.obligations import (
     evaluate_obligation,
     first_owed_period,
     ladder_dates,
-    obligation_instances,
     periods_due,
     quarterly_and_annual_rules,
 )
@@ -103,17 +102,6 @@ def test_explicit_first_period_and_late_assignment() -> None:
 def test_closing_the_plan_discharges_incomplete_periods() -> None:
     months = periods_due(DEFAULT_RULE, ISSUED_000, d("2026-12-31"), closed_on=d("2026-08-15"))
     assert [str(p) for p in months] == ["2026-06", "2026-07"]
-
-
-def test_obligation_instances_carry_due_dates_and_a_natural_key() -> None:
-    key = "000|（一）|人社厅"
-    instances = obligation_instances(QUARTERLY, key, ISSUED_000, d("2026-12-31"), CN)
-    assert [(str(i.period), i.due_on) for i in instances] == [
-        ("2026-Q2", d("2026-07-07")),
-        ("2026-Q3", d("2026-10-13")),
-    ]
-    assert instances[0].key == "000-17-quarterly|000|（一）|人社厅|2026-Q2"
-    assert instances[0].rule_slug == "000-17-quarterly"
 
 
 def test_scope_plan_or_task_numbers() -> None:

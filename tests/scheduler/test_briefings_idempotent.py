@@ -35,6 +35,7 @@ from projections import lookup
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.briefings import BriefingConfig, issue_briefing
+from scheduler.outbox import create_tables as create_outbox
 from scheduler.tick import SCHEDULER_ACTOR, TICK_KIND, briefing_hook, run_tick
 from tests.api.conftest import seeded_api
 from tests.projections.helpers import import_seeds
@@ -70,6 +71,7 @@ def world(store_config: StoreConfig) -> Iterator[World]:
     clock = FixedClock(datetime(2026, 7, 20, 1, 0, tzinfo=UTC))
     ledger = open_ledger(store_config, clock=clock, create_tables=True)
     store = ReadStore(store_config, create_tables=True)
+    create_outbox(store)  # as `taskledger db init` makes it
     import_seeds(ledger)
     Projector(ledger, store).catch_up()
     plan = lookup.resolve_plan(store, "稳岗扩容").plan_id

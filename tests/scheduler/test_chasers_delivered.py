@@ -280,6 +280,7 @@ def test_every_report_reads_the_same_with_and_without_a_rehearsal(
         clock = FixedClock(datetime(2026, 7, 1, 1, 0, tzinfo=UTC))
         ledger = open_ledger(config, clock=clock, create_tables=True)
         store = ReadStore(config, create_tables=True)
+        create_tables(store)  # the outbox, as `taskledger db init` makes it
         try:
             built = build_plan(ledger)
             clock.advance(days=60)

@@ -16,6 +16,7 @@ from ledger.store import StoreConfig
 from projections.db import ReadStore
 from projections.projector import Projector
 from scheduler.cycles import cycles_due
+from scheduler.outbox import create_tables as create_outbox
 from scheduler.service import days_to_run
 from scheduler.tick import run_tick
 from tests.scheduler.world import LATE, PROMPT, SILENT, build_plan
@@ -47,6 +48,7 @@ def chases(ledger: Ledger, assignment) -> list[tuple[str, date, str]]:
 def world(ledger: Ledger, store_config: StoreConfig):
     built = build_plan(ledger)
     store = ReadStore(store_config, create_tables=True)
+    create_outbox(store)  # as `taskledger db init` makes it
     ledger.clock.advance(days=150)  # wall time: late November; business dates are the ticks
     yield ledger, store, built["assignments"]
     store.close()
@@ -210,6 +212,7 @@ def test_each_plan_has_its_own_ladder_and_the_optional_urge_rule(
     quarterly = build_plan(ledger)  # 000's duty
     monthly = build_world(ledger)  # no stated duty: the monthly default
     store = ReadStore(store_config, create_tables=True)
+    create_outbox(store)  # as `taskledger db init` makes it
     ledger.clock.advance(days=150)
     office = Act.by(ledger.clock, "office", "office")
     ledger.configure_ladder(office, quarterly["plan"], LadderPolicy(remind_before=5))

@@ -11,6 +11,7 @@ from ledger.application import Ledger
 from ledger.store import StoreConfig
 from projections.db import ReadStore
 from scheduler.outbox import BASE_DELAY, Channels, deliver_due, outbox_list
+from scheduler.outbox import create_tables as create_outbox
 from scheduler.tick import run_tick
 from tests.scheduler.receivers import SECRET, FakePlatform, Receivers
 from tests.scheduler.world import LATE, SILENT, build_plan
@@ -20,6 +21,7 @@ from tests.scheduler.world import LATE, SILENT, build_plan
 def escalated(ledger: Ledger, store_config: StoreConfig):
     built = build_plan(ledger)
     store = ReadStore(store_config, create_tables=True)
+    create_outbox(store)  # as `taskledger db init` makes it
     ledger.clock.advance(days=150)
     for day in (date(2026, 7, 2), date(2026, 7, 8), date(2026, 7, 14)):
         run_tick(ledger, store, day, wall=ledger.clock, simulated=False)
@@ -122,6 +124,7 @@ def test_reminders_go_to_liaisons_by_email_and_webhook(ledger: Ledger, store_con
     late_unit = ledger.get_assignment(built["assignments"][LATE]).unit_id
     ledger.assign_liaison(office, silent_unit, name="王联络", email="liaison@example.test")
     store = ReadStore(store_config, create_tables=True)
+    create_outbox(store)  # as `taskledger db init` makes it
     ledger.clock.advance(days=150)
     run_tick(ledger, store, date(2026, 7, 2), wall=ledger.clock, simulated=False)
 
