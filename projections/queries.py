@@ -8,28 +8,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import UnknownTask, UnknownUnit
 from ledger.validation import stored_contact
-from projections import evaluation, lookup
+from projections import evaluation
 from projections.audit import queries as audit
 from projections.db import ReadStore
 from projections.evaluation import DEFAULT_THRESHOLDS, Thresholds  # the rules live there
 from projections.lookup import Scope, scope
 from projections.views import View
-
-
-# ---- looking things up -------------------------------------------------------------------
-def resolve_plan(store: ReadStore, reference: str | None) -> list[dict]:
-    """Every plan ``reference`` names (all plans for none), as dicts: kept only for
-    ``taskledger ladder`` (api/cli/calendar.py) until it calls :mod:`projections.lookup`."""
-    if not reference:
-        return [asdict(plan) for plan in lookup.plans(store)]
-    return [asdict(plan) for plan in lookup.resolve_plans(store, reference)]
 
 
 @dataclass(frozen=True)

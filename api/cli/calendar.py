@@ -12,7 +12,7 @@ from uuid import UUID
 from api.cli.args import Commands, Parser, UserError, iso_date, non_negative, read_input
 from api.cli.context import CliContext
 from ledger.application import Ledger
-from projections import queries
+from projections import lookup
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
@@ -100,10 +100,10 @@ def cmd_ladder(args: argparse.Namespace) -> int:
     with CliContext(args) as cli:
         ledger = cli.ledger
         cli.catch_up()
-        plans = queries.resolve_plan(cli.store, args.plan)
+        plans = lookup.resolve_plans(cli.store, args.plan)
         if len(plans) != 1:
             raise UserError(f"--plan {args.plan!r} matches {len(plans)} plans; be more specific")
-        plan = ledger.get_plan(UUID(plans[0]["plan_id"]))
+        plan = ledger.get_plan(UUID(plans[0].plan_id))
         current = plan.ladder_policy
         changes = {k: v for k, v in (("remind_before", args.remind_before),
                                      ("urge_after", args.urge_after),
