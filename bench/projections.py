@@ -86,6 +86,9 @@ from ledger.unit import Unit
 # would shadow the projections package: drop that entry, then import the package.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+# ...and measure the checkout this file is in, not whatever the virtualenv's editable
+# install points at (another worktree's code, silently)
+sys.path.insert(0, os.path.dirname(_HERE))
 queries = importlib.import_module("projections.queries")
 ReadStore = importlib.import_module("projections.db").ReadStore
 _projector = importlib.import_module("projections.projector")

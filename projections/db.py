@@ -66,6 +66,9 @@ class _PostgresReadModels(PostgresTrackingRecorder):
         self.sql_create_statements.extend(SQL(ddl) for ddl in _ddl(self.config))
 
 
+SQLITE_CACHE_KIB = 128 * 1024
+
+
 class _StatementCachingPool(SQLiteConnectionPool):
     """eventsourcing opens SQLite connections with ``cached_statements=True`` (a cache of
     one statement). A projector alternates several statements per event, so each was
@@ -83,6 +86,11 @@ class _StatementCachingPool(SQLiteConnectionPool):
         if not self.is_sqlite_memory_mode:
             connection.execute("PRAGMA journal_mode=WAL;")
             self.is_journal_mode_wal = True
+        # A batch inserts into b-trees keyed by random ids (reports, chases, audit
+        # indexes): with SQLite's default 2 MB page cache nearly every row missed it
+        # (measured: the SQL of a 100k-event rebuild 15.8 s -> 12.9 s with 128 MB).
+        # The cache is a ceiling, filled only as pages are read.
+        connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         connection.row_factory = sqlite3.Row
         return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
 
@@ -139,6 +147,9 @@ def _partition_columns() -> dict[str, str]:
 
 
 _PARTITION = _partition_columns()
+_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON \{s\}(\w+)", re.I)
+#: (index, table, DDL) of every secondary index
+_INDEXES = [(*_INDEX.match(ddl).groups(), ddl) for ddl in INDEXES]  # type: ignore[union-attr]
 _BARRIER = _Shape(None, None, True, None)
 
 
@@ -399,6 +410,36 @@ class ReadStore:
             raise
         if pipeline is not None:
             pipeline.__exit__(None, None, None)
+
+    # ---- secondary indexes ----------------------------------------------------------------
+    def drop_indexes(self, names: Sequence[str]) -> None:
+        """Drop the secondary indexes of the named projections' tables (for a rebuild:
+        keeping them up to date row by row cost about a third of a rebuild's SQL; made
+        again at the end in one sort each, :meth:`create_indexes`)."""
+        tables = {table for name in names for table, _ in PROJECTIONS[name]}
+        with self.transaction(commit=True) as cursor:
+            for index, table, _ in _INDEXES:
+                if table in tables:
+                    cursor.execute(self.sql(f"DROP INDEX IF EXISTS {{s}}{index}"))
+
+    def missing_indexes(self) -> bool:
+        """Whether any secondary index is missing (a rebuild stopped before its end)."""
+        names = [index for index, _, _ in _INDEXES]
+        if self.postgres:
+            schema = self.config.pg_schema
+            found = self.query(
+                "SELECT indexname AS name FROM pg_indexes WHERE schemaname = "
+                + ("?" if schema else "current_schema()"),
+                (schema,) if schema else (),
+            )
+        else:
+            found = self.query("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return bool(set(names) - {row["name"] for row in found})
+
+    def create_indexes(self) -> None:
+        with self.transaction(commit=True) as cursor:
+            for _, _, ddl in _INDEXES:
+                cursor.execute(self.sql(ddl))
 
     def reset(self, names: Sequence[str]) -> None:
         """Empty the named projections' tables and forget their positions (for rebuild)."""

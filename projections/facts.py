@@ -27,9 +27,13 @@ if TYPE_CHECKING:
     from projections.db import ReadStore
 
 
+# json.dumps with any option builds a new JSONEncoder per call: build it once
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def json_text(value: Any) -> str:
     """An event's value as stored in a JSON column."""
-    return json.dumps(plain(value), ensure_ascii=False, sort_keys=True)
+    return _ENCODE(plain(value))
 
 
 def iso(value: date | None) -> str | None:

@@ -28,7 +28,7 @@ from projections.accountability.handlers import HANDLERS as ACCOUNTABILITY
 from projections.audit.handlers import HANDLERS as AUDIT
 from projections.audit.summary import summarise
 from projections.db import ReadStore
-from projections.facts import Batch, Facts, ProjectionHandlers
+from projections.facts import Batch, Facts, Handler, ProjectionHandlers
 from projections.office.handlers import HANDLERS as OFFICE
 from projections.registry.handlers import HANDLERS as REGISTRY
 from projections.tables import PROJECTIONS
@@ -37,11 +37,33 @@ __all__ = ["LEDGER_NAME", "CatchUpStats", "Projector", "summarise"]
 
 log = logging.getLogger("taskledger.projections")
 
+#: Events per transaction: each commit writes every page the batch dirtied, and the runs
+#: of one statement get longer (measured at 100k events on SQLite: 1,000 -> 5,000 cut
+#: the rebuild's SQL time by about a third). A batch's statements are held in memory.
+BATCH_SIZE = 5000
+
 LEDGER_NAME = Ledger.name  # tracking positions are positions in this application's log
 
 #: Every projection's handlers, in the order they apply an event.
 HANDLERS: tuple[ProjectionHandlers, ...] = (REGISTRY, OFFICE, ACCOUNTABILITY, AUDIT)
 assert [h.name for h in HANDLERS] == list(PROJECTIONS), "handlers and tables disagree"
+
+
+Route = tuple[tuple[str, bool, tuple[Handler, ...]], ...]
+_ROUTES: dict[type, Route] = {}  # event class -> what applies it, in projection order
+
+
+def _route(kind: type) -> Route:
+    """The handlers an event class meets in each projection (looked up once per class)."""
+    route = []
+    for projection in HANDLERS:
+        handlers = [projection.every_event] if projection.every_event is not None else []
+        handler = projection.by_event.get(kind)
+        if handler is not None:
+            handlers.append(handler)
+        if handlers:
+            route.append((projection.name, projection.real_events_only, tuple(handlers)))
+    return tuple(route)
 
 
 @dataclass
@@ -74,6 +96,7 @@ class Projector:
         self.include = include  # a filter for "as of" snapshots; None applies everything
         self.unknown_events = 0
         self._facts_at: int | None = None  # the position the facts stand at, if known
+        self._indexes_checked = False
 
     @property
     def calendar(self) -> WorkingDayCalendar:
@@ -84,7 +107,7 @@ class Projector:
     def catch_up(
         self,
         *,
-        batch_size: int = 1000,
+        batch_size: int = BATCH_SIZE,
         upto: int | None = None,
         progress: Callable[[CatchUpStats, int], None] | None = None,
     ) -> CatchUpStats:
@@ -134,6 +157,12 @@ class Projector:
                 progress(stats, max(head, last))
             if not page.full:
                 break
+        if stats.applied and not self._indexes_checked:
+            # a rebuild drops the secondary indexes and makes them at its end: one
+            # stopped before (killed) left them missing
+            if self.store.missing_indexes():
+                self.store.create_indexes()
+            self._indexes_checked = True
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -142,28 +171,33 @@ class Projector:
     ) -> int:
         """Each record to the handler its class has in each projection behind it."""
         applied = 0
-        learn, include = self.facts.learn, self.include
+        learn, include, facts = self.facts.learn, self.include, self.facts
+        routes = _ROUTES
+        # the common case, every projection at the same position: none is skipped by it
+        level = len(set(positions.values())) == 1
         for record in records:
             if include is not None and not include(record):
                 continue
             learn(record)
             event, at = record.event, record.position
             kind = type(event)
-            for projection in HANDLERS:
-                if at <= positions[projection.name]:
+            route = routes.get(kind)
+            if route is None:
+                route = routes[kind] = _route(kind)
+            simulated = event.simulated
+            for name, real_only, handlers in route:
+                if not level and at <= positions[name]:
                     continue
-                if projection.real_events_only and event.simulated:
+                if real_only and simulated:
                     continue
-                if projection.every_event is not None:
-                    projection.every_event(record, batch, self.facts)
-                handler = projection.by_event.get(kind)
-                if handler is not None:
-                    handler(record, batch, self.facts)
+                for handler in handlers:
+                    handler(record, batch, facts)
             applied += 1
         return applied
 
     def rebuild(self, names: Iterable[str] | None = None, **kwargs: Any) -> CatchUpStats:
         """Empty the named projections (all by default) and apply the whole log again."""
+        began = time.perf_counter()
         chosen = list(names or PROJECTIONS)
         unknown = [n for n in chosen if n not in PROJECTIONS]
         if unknown:
@@ -171,11 +205,21 @@ class Projector:
                 f"unknown projection {unknown[0]!r}; choose from {', '.join(PROJECTIONS)}"
             )
         self.store.reset(chosen)
+        self.store.drop_indexes(chosen)
         self._facts_at = None
-        return self.catch_up(**kwargs)
+        self._indexes_checked = False
+        stats = self.catch_up(**kwargs)
+        self.store.create_indexes()
+        self._indexes_checked = True
+        stats.seconds = time.perf_counter() - began
+        return stats
 
     def run_forever(
-        self, stop: threading.Event, *, poll_seconds: float = 0.5, batch_size: int = 1000
+        self,
+        stop: threading.Event,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         """The long-running ``taskledger project`` loop: catch up, wait, repeat."""
         while not stop.is_set():

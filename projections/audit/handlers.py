@@ -5,17 +5,35 @@ from __future__ import annotations
 
 import json
 
-from ledger.application import LedgerRecord
+from ledger import ids
+from ledger.application import LedgerRecord, plain
 from ledger.assignment import Assignment
 from ledger.unit import Unit
 from projections.audit.summary import summarise
 from projections.facts import Batch, Facts, ProjectionHandlers
 
+# What LedgerRecord.to_dict() takes out of an event into the envelope: the rest is ``data``.
+_ENVELOPE = frozenset({
+    "originator_id", "originator_version", "timestamp", "business_date", "actor",
+    "actor_role", "correlation_id", "simulated", "originator_topic",
+})
+_NAMES: dict[type, tuple[str, str]] = {}  # event class -> (type name, stream type)
+_DATA = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
 
 def recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    """One row per event: the columns of ``record.to_dict()``, built without it (its
+    envelope dict, its second ``str`` of the stream id and its ``plain`` of the envelope
+    cost a third of the projector's time on the audit trail)."""
     e = record.event
-    stream = facts.stream(str(e.originator_id))
-    as_dict = record.to_dict()
+    kind = type(e)
+    names = _NAMES.get(kind)
+    if names is None:
+        names = _NAMES[kind] = (record.type_name, record.stream_type)
+    stream_id = str(e.originator_id)
+    stream = facts.stream(stream_id)
+    fields = vars(e)
+    data = {k: v for k, v in fields.items() if k not in _ENVELOPE}
     corrects = str(e.corrects) if isinstance(e, Assignment.ProgressCorrected) else None
     batch.add(
         "INSERT INTO {s}rm_audit (position, event_id, type, stream_type, stream_id, "
@@ -23,22 +41,22 @@ def recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         "recorded_at, simulated, corrects, summary, data) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         record.position,
-        as_dict["event_id"],
-        record.type_name,
-        record.stream_type,
-        as_dict["stream_id"],
+        str(ids.event_id(e.originator_id, e.originator_version)),
+        names[0],
+        names[1],
+        stream_id,
         stream.plan_id,
         stream.task_number,
         stream.unit_id,
         e.actor,
         e.actor_role,
         e.correlation_id,
-        as_dict["business_date"],
-        as_dict["recorded_at"],
+        e.business_date.isoformat(),
+        e.timestamp.isoformat(),
         1 if e.simulated else 0,
         corrects,
         summarise(e),
-        json.dumps(as_dict["data"], ensure_ascii=False, sort_keys=True),
+        _DATA(plain(data)),
     )
 
 

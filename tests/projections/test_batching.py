@@ -3,6 +3,7 @@ batch order: the rows left in every table must be the same, on both backends."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -131,6 +132,16 @@ def test_grouped_batches_write_the_same_rows_as_statements_in_order(
         for batch_size in (5000, 1000, 97):
             Projector(ledger, store, CALENDAR).rebuild(batch_size=batch_size)
             assert everything(store) == expected, batch_size
+        # the audit row is built without LedgerRecord.to_dict(): it must say the same
+        audit = {row["position"]: row for row in store.query("SELECT * FROM {s}rm_audit")}
+        for record in ledger.records():
+            view, row = record.to_dict(), audit[record.position]
+            assert json.loads(row["data"]) == view["data"]
+            assert row["data"] == json.dumps(view["data"], ensure_ascii=False, sort_keys=True)
+            for column in ("event_id", "type", "stream_type", "stream_id", "actor",
+                           "actor_role", "correlation_id", "business_date", "recorded_at"):
+                assert row[column] == view[column], (column, record.position)
+            assert row["simulated"] == int(view["simulated"])
     finally:
         reference.close()
         store.close()
@@ -256,3 +267,26 @@ def test_the_scheduler_understands_the_handlers_common_statements() -> None:
     many += [(_TEMPLATES[6][0], (f"r{n}", n, _ASSIGNMENTS[n % 3])) for n in range(9)]
     interleaved = [s for pair in zip(many[:9], many[9:], strict=True) for s in pair]
     assert len(schedule(interleaved)) == 6  # per assignment: status, report, ... in turn
+
+
+def test_a_rebuild_stopped_half_way_leaves_its_indexes_to_the_next_catch_up(
+    ledger: Ledger, store_config: StoreConfig
+) -> None:
+    """A rebuild drops the secondary indexes and makes them at its end; killed before,
+    the next projector to apply anything makes them."""
+    store = ReadStore(store_config, create_tables=True)
+    try:
+        import_seeds(ledger)
+        Projector(ledger, store, CALENDAR).rebuild()
+        assert not store.missing_indexes()
+        store.drop_indexes(list(PROJECTIONS))  # as a rebuild killed mid-way leaves them
+        assert store.missing_indexes()
+        # the rows are still whole: a rebuild to position 10 stands at 10 everywhere
+        Projector(ledger, store, CALENDAR).rebuild(upto=10)
+        assert set(store.positions().values()) == {10}
+        store.drop_indexes(["audit"])
+        assert store.missing_indexes()
+        assert Projector(ledger, store, CALENDAR).catch_up().applied > 0
+        assert not store.missing_indexes()
+    finally:
+        store.close()
