@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from projections import queries, summaries
+
 MAX_LIMIT = 1000
 #: Far above any cursor this module writes (filters are at most 200 characters each).
 MAX_CURSOR_LENGTH = 2048
@@ -172,6 +174,27 @@ def _pinned_filters(value: Any) -> dict[str, str | None]:
                                  or len(text) > _FILTER_LENGTH[name] or _CONTROL.search(text)):
             raise PagingError("cursor", f"not a cursor this service gave (bad {name})")
     return dict(value)
+
+
+#: The reports that page, by the name their cursors carry.
+REPORT_KINDS = ("responsibilities", "overdue", "targets", "scorecard", "overdue-summary")
+
+
+def report_rows(kind: str, view: Any, calendar: Any, about: Mapping[str, Any]) -> list[Any]:
+    """The whole report, every row, as ``projections.queries`` computes it: the API and
+    the CLI both read it here, and page it with :func:`report_page`."""
+    if kind == "responsibilities":
+        return queries.responsibilities(view, **about)
+    if kind == "overdue":
+        return queries.overdue(view, calendar, **about)
+    if kind == "overdue-summary":
+        return [unit.to_json()
+                for unit in summaries.overdue_by_unit(queries.overdue(view, calendar, **about))]
+    if kind == "targets":
+        return queries.target_progress(view, calendar=calendar, **about)
+    if kind == "scorecard":
+        return queries.scorecard(view, calendar, **about)
+    raise ValueError(f"no report {kind!r}")
 
 
 @dataclass(frozen=True)

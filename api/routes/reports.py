@@ -24,7 +24,7 @@ from api.schemas import (
     TargetsOut,
     TrailOut,
 )
-from projections import lookup, queries, summaries
+from projections import lookup, queries
 from projections.views import open_view
 
 blp = Blueprint("reports", __name__, description="Read models, as of a date and position")
@@ -63,20 +63,6 @@ def page_request(kind: str, query: dict[str, Any]) -> paging.ReportRequest:
               errors={error.field: [error.message]})
 
 
-def report_rows(kind: str, view: Any, calendar: Any, about: dict[str, Any]) -> list[Any]:
-    """The whole report, every row, as ``queries`` computes it (paging slices it after)."""
-    if kind == "responsibilities":
-        return queries.responsibilities(view, **about)
-    if kind in ("overdue", "overdue-summary"):
-        rows = queries.overdue(view, calendar, **about)
-        if kind == "overdue-summary":
-            return [unit.to_json() for unit in summaries.overdue_by_unit(rows)]
-        return rows
-    if kind == "targets":
-        return queries.target_progress(view, calendar=calendar, **about)
-    return queries.scorecard(view, calendar, **about)
-
-
 def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     svc = services()
     asked = page_request(kind, query)
@@ -85,7 +71,7 @@ def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     with open_view(svc.ledger, svc.store, svc.calendar, as_of=asked.as_of,
                    position=asked.position) as view:
         about = {"unit": unit, "plan": asked.filters["plan"], "task": asked.filters["task"]}
-        rows = report_rows(kind, view, svc.calendar, about)
+        rows = paging.report_rows(kind, view, svc.calendar, about)
     return paging.report_page(asked, rows, as_of=view.as_of,
                               position=view.position).envelope()
 
