@@ -158,7 +158,36 @@ class ReportQuery(Strict):
     plan = text(200, required=False)
 
 
-class TaskQuery(Strict):
+def _limit(what: str) -> fields.Integer:
+    return fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000),
+                          metadata={"description": f"at most this many {what} (1 to 1000); "
+                                    f"left out: every one"})
+
+
+def _cursor(description: str) -> fields.Str:
+    # The paging module checks the cursor's content (api.paging); here only its size
+    # and that it is text, so a megabyte of garbage is refused before it is decoded.
+    return fields.Str(load_default=None, validate=validate.Length(min=1, max=2048),
+                      metadata={"description": description})
+
+
+class PagedReportQuery(ReportQuery):
+    """A report's filters and a page of it (api.paging)."""
+
+    limit = _limit("rows")
+    cursor = _cursor(
+        "the `next` of the previous page, given alone: it pins that page's as_of, "
+        "position and filters (any given beside it must agree)")
+
+
+class PageQuery(Strict):
+    """A list's page: keyset paging, the next page's URL in the `Link` header."""
+
+    limit = _limit("items")
+    cursor = _cursor("from the `Link: <...>; rel=\"next\"` header of the previous page")
+
+
+class TaskQuery(PageQuery):
     plan = text(200, required=False)
     unit = text(200, required=False)
     number = text(40, required=False)
@@ -412,7 +441,38 @@ class ResponsibilitiesOut(RowsOut):
     rows = fields.List(fields.Nested(ResponsibilityOut))
 
 
-class OverdueOut(RowsOut):
+class ReportPageOut(RowsOut):
+    """A report, or a page of it (``limit``): the rows, the next page and the total."""
+
+    next = fields.Str(required=True, allow_none=True, metadata={
+        "description": "the cursor of the next page (give it as `cursor`, alone); "
+                       "null: the last page, or no `limit` asked"})
+    total = fields.Int(required=True, metadata={
+        "description": "rows in the whole report, every page together"})
+
+
+class ResponsibilitiesPageOut(ReportPageOut):
+    rows = fields.List(fields.Nested(ResponsibilityOut))
+
+
+class UnitOverdueOut(ma.Schema):
+    """A unit's overdue reports, for the board."""
+
+    unit_id = _str()
+    unit_name = _str()
+    overdue = fields.Int(required=True, metadata={"description": "reports overdue"})
+    lead_overdue = fields.Int(required=True, metadata={
+        "description": "of them, on tasks the unit leads"})
+    max_working_days_late = fields.Int(required=True)
+    oldest_due_on = _str(metadata={"description": "the earliest due date among them, "
+                                   "an extension applied"})
+
+
+class OverdueSummaryOut(ReportPageOut):
+    rows = fields.List(fields.Nested(UnitOverdueOut))
+
+
+class OverdueOut(ReportPageOut):
     rows = fields.List(fields.Nested(ObligationOut))
 
 
@@ -452,7 +512,7 @@ class TargetProgressOut(ma.Schema):
         "description": "red because a report on the task is overdue"})
 
 
-class TargetsOut(RowsOut):
+class TargetsOut(ReportPageOut):
     rows = fields.List(fields.Nested(TargetProgressOut))
 
 
@@ -472,7 +532,7 @@ class ScorecardRowOut(ma.Schema):
                                          "and overdue obligations"})
 
 
-class ScorecardOut(RowsOut):
+class ScorecardOut(ReportPageOut):
     rows = fields.List(fields.Nested(ScorecardRowOut))
 
 

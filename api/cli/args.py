@@ -62,6 +62,19 @@ def non_negative(text: str) -> int:
     return number
 
 
+def page_limit(text: str) -> int:
+    """``--limit`` of a paged report: 1 to 1000, as the API's ``limit``."""
+    from api.paging import MAX_LIMIT
+
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 1 and {MAX_LIMIT}")
+    return number
+
+
 def port_number(text: str) -> int:
     try:
         port = int(text)

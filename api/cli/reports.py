@@ -9,10 +9,10 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 
-from api.cli.args import Commands, date_or_datetime, iso_date, non_negative
+from api import paging
+from api.cli.args import Commands, UserError, date_or_datetime, iso_date, non_negative, page_limit
 from api.cli.context import CliContext
 from api.tables import render
-from projections import queries
 from projections.audit import queries as audit
 from projections.views import View, open_view
 
@@ -103,36 +103,76 @@ REPORT_COLUMNS = {
 }
 
 
+#: ``report overdue --summary``: the overdue list per unit, for the board.
+SUMMARY_COLUMNS = [
+    ("unit_name", "unit", 26),
+    ("overdue", "overdue", 7),
+    ("lead_overdue", "as lead", 7),
+    ("max_working_days_late", "most working days late", 22),
+    ("oldest_due_on", "oldest due", 10),
+]
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.summary and args.report != "overdue":
+        raise UserError("--summary sums up the overdue report only: report overdue --summary")
+    kind = "overdue-summary" if args.summary else args.report
+    # checked before the store is opened: a refused cursor reads and writes nothing
+    try:
+        asked = paging.report_request(
+            kind, {"unit": args.unit, "plan": args.plan, "task": args.task},
+            as_of=args.as_of, position=args.position, limit=args.limit, cursor=args.cursor)
+    except paging.PagingError as error:
+        raise UserError(f"--{error.field.replace('_', '-')}: {error.message}") from None
     with CliContext(args) as cli:
         ledger, store = cli.ledger, cli.store
         calendar = cli.calendar
-        with open_view(ledger, store, calendar, as_of=args.as_of, position=args.position) as view:
-            kind = args.report
-            about = {"unit": args.unit, "plan": args.plan, "task": args.task}
-            if kind == "responsibilities":
-                rows = queries.responsibilities(view, **about)
-            elif kind == "overdue":
-                rows = queries.overdue(view, calendar, **about)
-            elif kind == "targets":
-                rows = queries.target_progress(view, calendar=calendar, **about)
-            else:
-                rows = queries.scorecard(view, calendar, **about)
+        with open_view(ledger, store, calendar, as_of=asked.as_of,
+                       position=asked.position) as view:
+            rows = paging.report_rows(kind, view, calendar, dict(asked.filters))
+            page = paging.report_page(asked, rows, as_of=view.as_of, position=view.position)
             header = {
                 "report": kind,
                 "as_of": view.as_of.isoformat(),
                 "position": view.position,
                 "calendar_warnings": calendar.warnings_for({view.as_of.year}),
             }
+    # Unpaged and not the summary: exactly as before paging existed (the golden files).
+    paged = asked.paged or args.summary
     if args.json:
-        print(json.dumps({**header, "rows": rows}, ensure_ascii=False, indent=2))
+        body = {**header, "rows": list(page.rows)}
+        if paged:
+            body.update(next=page.next, total=page.total)
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        _next_page_hint(args, page, asked)
         return 0
-    print(f"{kind} as of {header['as_of']}, ledger position {header['position']}: {len(rows)} rows")
+    title = "overdue summary" if args.summary else kind
+    if asked.paged:
+        span = (f"rows {asked.offset + 1}-{asked.offset + len(page.rows)} of {page.total}"
+                if page.rows else f"0 rows of {page.total}")
+    else:
+        span = f"{len(page.rows)} {'units' if args.summary else 'rows'}"
+    print(f"{title} as of {header['as_of']}, ledger position {header['position']}: {span}")
     for warning in header["calendar_warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
-    if rows:
-        print(render(rows, REPORT_COLUMNS[kind]))
+    if page.rows:
+        print(render(list(page.rows), SUMMARY_COLUMNS if args.summary else REPORT_COLUMNS[kind]))
+    _next_page_hint(args, page, asked)
     return 0
+
+
+def _next_page_hint(args: argparse.Namespace, page: paging.ReportPage,
+                    asked: paging.ReportRequest) -> None:
+    """On stderr, so stdout stays the page alone: how to ask for the next one."""
+    if not asked.paged:
+        return
+    if page.next is None:
+        print("last page", file=sys.stderr)
+        return
+    summary = " --summary" if args.summary else ""
+    json_flag = " --json" if args.json else ""
+    print(f"next page: taskledger report {args.report}{summary}{json_flag} --cursor {page.next}",
+          file=sys.stderr)
 
 
 # ---- one line per event (the audit trail as text) ------------------------------------------
@@ -187,6 +227,14 @@ def add_report(commands: Commands) -> None:
     report.add_argument("--task", help="task number as printed")
     report.add_argument("--plan", help="document number or part of the title")
     report.add_argument("--json", action="store_true")
+    report.add_argument("--summary", action="store_true",
+                        help="overdue only: per unit, how many overdue, as lead, the most "
+                             "working days late and the oldest due date")
+    report.add_argument("--limit", type=page_limit,
+                        help="a page of at most N rows (1 to 1000); stderr tells the next")
+    report.add_argument("--cursor",
+                        help="the next page, as the previous page gave it (alone: it holds "
+                             "the first page's as-of, position and filters)")
     report.set_defaults(handler=cmd_report)
 
 

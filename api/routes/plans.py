@@ -12,8 +12,9 @@ from flask_smorest import Blueprint, abort
 
 from api.auth import requires, services
 from api.idempotency import idempotent
-from api.routes.common import act
-from api.schemas import ImportOut, ImportQuery, PlanOut
+from api.paging import Keyset
+from api.routes.common import LIST_PAGE_HEADERS, act, list_page
+from api.schemas import ImportOut, ImportQuery, PageQuery, PlanOut
 from ledger.importer import decode_document, parse_plan
 from ledger.importing import import_plan
 from projections.registry import queries as registry
@@ -21,16 +22,22 @@ from projections.registry import queries as registry
 blp = Blueprint("plans", __name__, description="Plans as issued")
 
 PLAN_READERS = ("office", "auditor", "liaison")
+#: Plans page by date of issue then title, as listed (a plan with no date first), the
+#: id breaking ties.
+PLAN_PAGES = Keyset("plans", lambda plan: (plan.issued_on, plan.title, plan.plan_id), width=3)
 
 
 @blp.route("/plans")
 class Plans(MethodView):
     @requires(*PLAN_READERS)
-    @blp.response(200, PlanOut(many=True))
-    def get(self) -> Any:
-        """Every plan in the ledger."""
+    @blp.arguments(PageQuery, location="query", unknown=ma.RAISE)
+    @blp.response(200, PlanOut(many=True), headers=LIST_PAGE_HEADERS)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every plan in the ledger. Paged with `limit` (keyset); `Link` gives the next
+        page, `X-Total-Count` the total."""
         services().catch_up()
-        return [row.to_json() for row in registry.plans(services().store)]
+        return list_page(PLAN_PAGES, registry.plans(services().store), query,
+                         lambda page: [row.to_json() for row in page])
 
     @requires("office")
     @idempotent

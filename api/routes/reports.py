@@ -6,8 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
+from api import paging
 from api.auth import OWN_UNIT_RECORDS, principal, requires, scoped_unit, services
 from api.problems import PROBLEM_JSON
 from api.schemas import (
@@ -15,9 +16,10 @@ from api.schemas import (
     AuditTrailOut,
     FeedQuery,
     OverdueOut,
+    OverdueSummaryOut,
+    PagedReportQuery,
     ProblemOut,
-    ReportQuery,
-    ResponsibilitiesOut,
+    ResponsibilitiesPageOut,
     ScorecardOut,
     TargetsOut,
     TrailOut,
@@ -42,42 +44,67 @@ def _liaison_unit(query: dict[str, Any]) -> str | None:
     return scoped_unit(asked.unit_id if asked else None, message=OWN_UNIT_RECORDS)
 
 
+#: A limit or cursor refused (api.paging): the field is named.
+BAD_PAGE = {"schema": ProblemOut, "content_type": PROBLEM_JSON,
+            "description": "a limit outside 1..1000, or a cursor this service did not give, "
+                           "of another report or other filters, or beside a different "
+                           "as_of or position"}
+
+
+def page_request(kind: str, query: dict[str, Any]) -> paging.ReportRequest:
+    """The page asked for, or 422 naming the parameter the cursor disagrees with."""
+    try:
+        return paging.report_request(
+            kind, {name: query.get(name) for name in ("unit", "plan", "task")},
+            as_of=query["as_of"], position=query["position"], limit=query.get("limit"),
+            cursor=query.get("cursor"))
+    except paging.PagingError as error:
+        abort(422, message=f"{error.field}: {error.message}",
+              errors={error.field: [error.message]})
+
+
 def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     svc = services()
-    unit = _liaison_unit(query)
-    with open_view(svc.ledger, svc.store, svc.calendar, as_of=query["as_of"],
-                   position=query["position"]) as view:
-        about = {"unit": unit, "plan": query.get("plan"), "task": query.get("task")}
-        if kind == "responsibilities":
-            rows = queries.responsibilities(view, **about)
-        elif kind == "overdue":
-            rows = queries.overdue(view, svc.calendar, **about)
-        elif kind == "targets":
-            rows = queries.target_progress(view, calendar=svc.calendar, **about)
-        else:
-            rows = queries.scorecard(view, svc.calendar, **about)
-    return {"as_of": view.as_of.isoformat(), "position": view.position, "rows": rows}
+    asked = page_request(kind, query)
+    # the cursor's filters, authorised as if asked again: a cursor is no capability
+    unit = _liaison_unit(dict(asked.filters))
+    with open_view(svc.ledger, svc.store, svc.calendar, as_of=asked.as_of,
+                   position=asked.position) as view:
+        about = {"unit": unit, "plan": asked.filters["plan"], "task": asked.filters["task"]}
+        rows = paging.report_rows(kind, view, svc.calendar, about)
+    return paging.report_page(asked, rows, as_of=view.as_of,
+                              position=view.position).envelope()
 
 
 REPORT_SCHEMAS = {
-    "responsibilities": ResponsibilitiesOut,
+    "responsibilities": ResponsibilitiesPageOut,
     "overdue": OverdueOut,
     "targets": TargetsOut,
     "scorecard": ScorecardOut,
+    "overdue-summary": OverdueSummaryOut,
 }
+
+
+PAGING_DOC = (
+    "\n\nEvery row without `limit`. With `limit` (1 to 1000), a page: `next` is the cursor "
+    "of the following page (null on the last), `total` the rows of the whole report. Give "
+    "`cursor` alone for the following page: it reads the report at the first page's "
+    "as_of and position, so the pages hold every row exactly once even while events are "
+    "appended between them.")
 
 
 def _report_view(kind: str, roles: tuple[str, ...], doc: str) -> type[MethodView]:
     class Report(MethodView):
         @requires(*roles)
-        @blp.arguments(ReportQuery, location="query", unknown=ma.RAISE)
+        @blp.arguments(PagedReportQuery, location="query", unknown=ma.RAISE)
         @blp.response(200, REPORT_SCHEMAS[kind])
         @blp.alt_response(404, **UNKNOWN_FILTER)
+        @blp.alt_response(422, **BAD_PAGE)
         def get(self, query: dict[str, Any]) -> Any:
             return _report(kind, query)
 
-    Report.get.__doc__ = doc
-    Report.__name__ = f"Report{kind.title()}"
+    Report.get.__doc__ = doc + PAGING_DOC
+    Report.__name__ = f"Report{kind.title().replace('-', '')}"
     return Report
 
 
@@ -90,8 +117,14 @@ for _kind, _roles, _doc in (
      "Progress of every quantitative target, with the traffic light."),
     ("scorecard", ("office", "auditor"),
      "Per unit: reports due and made, on-time rate, lateness, reminders, urges, escalations."),
+    ("overdue-summary", ("office", "auditor", "liaison"),
+     "Per unit, for the board: reports overdue, of them as lead unit, the most working "
+     "days late and the oldest due date; most overdue first, then by name. The overdue "
+     "list's roles and filters (a liaison sees its own unit)."),
 ):
-    blp.route(f"/reports/{_kind}", endpoint=f"report_{_kind}")(_report_view(_kind, _roles, _doc))
+    _path = _kind.replace("-", "/")  # overdue-summary is /reports/overdue/summary
+    blp.route(f"/reports/{_path}", endpoint=f"report_{_kind.replace('-', '_')}")(
+        _report_view(_kind, _roles, _doc))
 
 
 @blp.route("/audit")

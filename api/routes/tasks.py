@@ -12,7 +12,8 @@ from flask_smorest import abort
 from api.auth import OWN_UNIT_TASKS, require_unit, requires, scoped_unit, services
 from api.bodies import Blueprint
 from api.idempotency import idempotent
-from api.routes.common import act, receipt_body, with_position
+from api.paging import Keyset
+from api.routes.common import LIST_PAGE_HEADERS, act, list_page, receipt_body, with_position
 from api.routes.reports import UNKNOWN_FILTER
 from api.schemas import AssignIn, ReceiptOut, TaskOut, TaskQuery
 from projections import lookup
@@ -23,6 +24,9 @@ from projections.registry.queries import TaskRow
 
 blp = Blueprint("tasks", __name__, description="Numbered tasks and who is on them")
 
+#: Tasks page in the list's own order, plan then number (ordinal); the id is unique.
+TASK_PAGES = Keyset("tasks", lambda task: (task.plan_id, task.ordinal, task.task_id), width=3)
+
 
 def _task_out(task: TaskRow, units: list[TaskUnit]) -> dict[str, Any]:
     return {**task.to_json(), "units": [unit.to_json() for unit in units]}
@@ -32,10 +36,12 @@ def _task_out(task: TaskRow, units: list[TaskUnit]) -> dict[str, Any]:
 class Tasks(MethodView):
     @requires("office", "auditor", "liaison")
     @blp.arguments(TaskQuery, location="query", unknown=ma.RAISE)
-    @blp.response(200, TaskOut(many=True))
+    @blp.response(200, TaskOut(many=True), headers=LIST_PAGE_HEADERS)
     @blp.alt_response(404, **UNKNOWN_FILTER)
     def get(self, query: dict[str, Any]) -> Any:
-        """Tasks, filtered by plan, unit or number; a liaison sees its unit's tasks."""
+        """Tasks, filtered by plan, unit or number; a liaison sees its unit's tasks.
+        Paged with `limit` (keyset: tasks added between pages neither repeat nor push
+        one off a page); `Link` gives the next page, `X-Total-Count` the total."""
         services().catch_up()
         store = services().store
         about = lookup.scope(store, unit=query.get("unit"), plan=query.get("plan"),
@@ -44,8 +50,9 @@ class Tasks(MethodView):
         found = registry.tasks(store, plan_ids=about.plan_ids,
                                number=about.task.number if about.task else None,
                                unit_id=unit_id)
-        return [_task_out(task, accountability.units_on_task(store, task.task_id))
-                for task in found]
+        return list_page(TASK_PAGES, found, query, lambda page: [
+            _task_out(task, accountability.units_on_task(store, task.task_id))
+            for task in page])
 
 
 @blp.route("/tasks/<uuid:task_id>")

@@ -99,6 +99,14 @@ def api_requests() -> list[tuple[str, str, str]]:
                               f"unit={HR}&as_of=2026-07-15&position=3000")):
             requests.append((f"report-{report}-{label}", "office", f"/reports/{report}?{query}"))
         requests.append((f"report-{report}-liaison", "liaison", f"/reports/{report}"))
+    # issue 14: the overdue summary for the board, and a report's page
+    requests += [
+        ("report-overdue-summary-default", "office", "/reports/overdue/summary"),
+        ("report-overdue-summary-2026-07-15", "office",
+         "/reports/overdue/summary?as_of=2026-07-15"),
+        ("report-overdue-summary-liaison", "liaison", "/reports/overdue/summary"),
+        ("report-overdue-unit-hr-limit-5", "office", f"/reports/overdue?unit={HR}&limit=5"),
+    ]
     requests += [
         ("audit-limit-50", "office", "/audit?limit=50"),
         ("audit-unit-baotou", "office", f"/audit?unit={BAOTOU}&limit=60"),
@@ -146,6 +154,15 @@ def cli_commands() -> list[tuple[str, list[str]]]:
             if label in ("unit-hr", "unit-hr-task-000-11"):  # each command takes ~1.5 s
                 commands.append((f"report-{report}-{label}-json",
                                  ["report", report, "--as-of", "2026-09-30", *flags, "--json"]))
+    # issue 14: the overdue summary and a report's page
+    commands += [
+        ("report-overdue-summary-2026-10-31",
+         ["report", "overdue", "--summary", "--as-of", "2026-10-31"]),
+        ("report-overdue-summary-2026-10-31-json",
+         ["report", "overdue", "--summary", "--as-of", "2026-10-31", "--json"]),
+        ("report-overdue-unit-hr-limit-5",
+         ["report", "overdue", "--as-of", "2026-09-30", "--unit", HR, "--limit", "5"]),
+    ]
     for label, flags in (
         ("first-100", ["--limit", "100"]),
         ("unit-baotou", ["--unit", BAOTOU, "--limit", "60"]),
