@@ -37,7 +37,7 @@ from tests.golden.build import (
     at,
 )
 from tests.golden.build import schedule as golden_schedule
-from tests.projections.helpers import import_seeds
+from tests.projections.helpers import dump, import_seeds
 
 CALENDAR = ChineseCalendar()
 
@@ -48,16 +48,6 @@ class InOrderStore(ReadStore):
 
     def apply(self, statements: list[Statement], trackings: list, **_: Any) -> None:
         super().apply(statements, trackings, in_order=True)
-
-
-def everything(store: ReadStore) -> dict[str, list[tuple]]:
-    """Every row of every table, every column, in primary-key-independent order."""
-    tables = {}
-    for projection in PROJECTIONS.values():
-        for table, _ in projection:
-            rows = store.query(f"SELECT * FROM {{s}}{table}")
-            tables[table] = sorted((tuple(sorted(row.items())) for row in rows), key=repr)
-    return tables
 
 
 def simulate(ledger: Ledger, store: ReadStore, last_day: date) -> None:
@@ -127,11 +117,11 @@ def test_grouped_batches_write_the_same_rows_as_statements_in_order(
                 "ChaseAcknowledged", "Completed", "Reopened", "Withdrawn",
                 "EscalatedToSupervisionPlatform"} <= kinds, kinds
         Projector(ledger, reference, CALENDAR).rebuild(batch_size=1000)
-        expected = everything(reference)
+        expected = dump(reference)
         assert sum(len(rows) for rows in expected.values()) > 5000
         for batch_size in (5000, 1000, 97):
             Projector(ledger, store, CALENDAR).rebuild(batch_size=batch_size)
-            assert everything(store) == expected, batch_size
+            assert dump(store) == expected, batch_size
         # the audit row is built without LedgerRecord.to_dict(): it must say the same
         audit = {row["position"]: row for row in store.query("SELECT * FROM {s}rm_audit")}
         for record in ledger.records():
