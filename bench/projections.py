@@ -29,7 +29,7 @@ For each backend the run measures, in this order:
   ``catch_up()`` on the same projector (a long-running ``taskledger project``);
 - query latency on the live view (``open_view`` once, as of 2026-03-02, later than every
   event, at the head): ``queries.responsibilities(view, unit=...)`` (a different unit
-  each call) and ``queries.overdue(view, calendar)``, interleaved, 50 calls each after
+  each call) and ``queries.overdue(view)``, interleaved, 50 calls each after
   a warm-up; p50/p95. The overdue list's length is checked against the reports the
   generator left unmade.
 
@@ -608,18 +608,18 @@ def measure_queries(
     responsibility = Latency("responsibilities(unit)")
     overdue = Latency("overdue")
     with open_view(ledger, read, CALENDAR, as_of=AS_OF) as view:
-        assert not view.snapshot, "the live tables should answer"
+        assert view.current, "the live tables should answer as they are"
         names = history.unit_names
         # warm-up: first-call imports, statement caches, page cache
         queries.responsibilities(view, unit=names[0])
-        late = queries.overdue(view, CALENDAR)
+        late = queries.overdue(view)
         if len(late) != history.missing:
             raise AssertionError(f"overdue lists {len(late)} rows, generated {history.missing}")
         for i in range(runs):
             unit = names[i % len(names)]
             pair = [
                 (responsibility, lambda u=unit: queries.responsibilities(view, unit=u)),
-                (overdue, lambda: queries.overdue(view, CALENDAR)),
+                (overdue, lambda: queries.overdue(view)),
             ]
             for latency, call in pair if i % 2 == 0 else reversed(pair):
                 latency.time(call)
@@ -747,7 +747,7 @@ def _profiled(title: str, call: Callable[[], Any], lines: int = 25) -> Any:
 def profile_queries(backend: str, ledger: Ledger, read: ReadStore, history: History) -> None:
     with open_view(ledger, read, CALENDAR, as_of=AS_OF) as view:
         _profiled(
-            f"[{backend}] overdue x5", lambda: [queries.overdue(view, CALENDAR) for _ in range(5)]
+            f"[{backend}] overdue x5", lambda: [queries.overdue(view) for _ in range(5)]
         )
         unit = history.unit_names[1]
         _profiled(
@@ -875,11 +875,11 @@ def _query_latencies(
 ) -> tuple[Latency, Latency]:
     responsibility, overdue = Latency("responsibilities(unit)"), Latency("overdue")
     with open_view(ledger, read, CALENDAR, as_of=AS_OF) as view:
-        queries.overdue(view, CALENDAR)
+        queries.overdue(view)
         for i in range(runs):
             unit = history.unit_names[i % len(history.unit_names)]
             responsibility.time(lambda u=unit: queries.responsibilities(view, unit=u))
-            overdue.time(lambda: queries.overdue(view, CALENDAR))
+            overdue.time(lambda: queries.overdue(view))
     return responsibility, overdue
 
 

@@ -57,16 +57,25 @@ def day_marked(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         e.actor,
         record.position,
     )
+    batch.add(
+        "INSERT INTO {s}rm_calendar_marks (position, day, mark, business_date) "
+        "VALUES (?, ?, ?, ?)",
+        record.position,
+        iso(e.day),
+        e.mark,
+        iso(e.business_date),
+    )
 
 
 def year_confirmed(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
     batch.add(
-        "INSERT INTO {s}rm_calendar_years (year, actor, position) VALUES (?, ?, ?) "
-        "ON CONFLICT (year) DO NOTHING",
+        "INSERT INTO {s}rm_calendar_years (year, actor, position, business_date) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (year) DO NOTHING",
         e.year,
         e.actor,
         record.position,
+        iso(e.business_date),
     )
 
 

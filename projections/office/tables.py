@@ -9,7 +9,9 @@ changing it, or what the handlers write (then bump ``HANDLER_VERSION``), makes
 from __future__ import annotations
 
 #: Bump when the handlers change what they write without the DDL changing.
-HANDLER_VERSION = 1
+# 2: every calendar mark is kept with its position and business date
+# (rm_calendar_marks), so a calendar as of an earlier (date, position) can be rebuilt
+HANDLER_VERSION = 2
 
 TABLES: list[tuple[str, str]] = [
     (
@@ -36,7 +38,15 @@ TABLES: list[tuple[str, str]] = [
     (
         "rm_calendar_years",
         """CREATE TABLE IF NOT EXISTS {s}rm_calendar_years (
-            year INTEGER PRIMARY KEY, actor TEXT NOT NULL, position BIGINT NOT NULL)""",
+            year INTEGER PRIMARY KEY, actor TEXT NOT NULL, position BIGINT NOT NULL,
+            business_date TEXT)""",
+    ),
+    # rm_calendar holds each day's latest mark; this, every mark ever made
+    (
+        "rm_calendar_marks",
+        """CREATE TABLE IF NOT EXISTS {s}rm_calendar_marks (
+            position BIGINT PRIMARY KEY, day TEXT NOT NULL, mark TEXT NOT NULL,
+            business_date TEXT NOT NULL)""",
     ),
 ]
 

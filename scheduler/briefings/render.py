@@ -26,7 +26,8 @@ from ledger.periods import Period
 from projections.db import ReadStore
 from projections.evaluation import TargetProgress
 from projections.projector import Projector
-from projections.views import View, knowledge_position, open_view
+from projections.snapshot import open_snapshot
+from projections.views import View, knowledge_position
 from scheduler.briefings.evaluate import (
     DEFAULT_CONFIG,
     BriefingConfig,
@@ -128,9 +129,9 @@ def render_briefing(
     if position is None:
         Projector(ledger, store, calendar).catch_up()
         position = knowledge_position(store, day)
-    # a briefing reads no bookkeeping table: markers after its position need no snapshot
-    with open_view(ledger, store, calendar, as_of=day, position=position,
-                   bookkeeping_matters=False) as view:
+    # a briefing's figures read tables that keep no history (projections.briefing_data):
+    # past a later real event, it is rendered from a replay
+    with open_snapshot(ledger, store, calendar, as_of=day, position=position) as view:
         context = _context(view, calendar, kind, parsed, config)
     html = _environment().get_template(f"{kind}.html").render(**context)
     pdf, pages, refused = html_to_pdf(html, title=context["title"], as_of=day)
