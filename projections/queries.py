@@ -101,11 +101,11 @@ def responsibilities(
     if task and not rows:
         raise UnknownTask(f"no task numbered {task!r} has units", field="task")
     if not view.current:
-        _as_they_stood(view, rows)
+        _as_they_stood(view, rows, about, params)
     # leads first within each task; the store's collation ordered the names (stable sort)
     task_order = {row["task_id"]: n for n, row in reversed(list(enumerate(rows)))}
     rows.sort(key=lambda r: (task_order[r["task_id"]], 0 if r["role"] == "lead" else 1))
-    nexts = _next_obligations(view, [r["assignment_id"] for r in rows])
+    nexts = _next_obligations(view, [r["assignment_id"] for r in rows], about, params)
     for row in rows:
         upcoming = nexts.get(row["assignment_id"])
         row["next_obligation"] = upcoming["rule"] if upcoming else None
@@ -114,12 +114,13 @@ def responsibilities(
     return rows
 
 
-def _as_they_stood(view: View, rows: list[dict[str, Any]]) -> None:
+def _as_they_stood(view: View, rows: list[dict[str, Any]], about: list[str],
+                   params: list[Any]) -> None:
     """Role, status, report and chase counts of each responsibility row as the view
-    counts them (:mod:`projections.standing`)."""
-    moves = standing.Moves(view)
-    tallies = standing.report_tallies(view)
-    chases = standing.chase_counts(view)
+    counts them (:mod:`projections.standing`); ``about`` picks the rows' assignments."""
+    moves = standing.Moves(view, about, params)
+    tallies = standing.report_tallies(view, about, params)
+    chases = standing.chase_counts(view, about, params)
     for row in rows:
         assignment = row["assignment_id"]
         tally = tallies.get(assignment, {"reports": 0})
@@ -134,8 +135,10 @@ def _as_they_stood(view: View, rows: list[dict[str, Any]]) -> None:
         row["escalations"] = counted.get(ChaseKind.ESCALATION, 0)
 
 
-def _next_obligations(view: View, assignment_ids: list[str]) -> dict[str, dict]:
-    """The earliest report each assignment still owes (due date, extension applied)."""
+def _next_obligations(view: View, assignment_ids: list[str], about: list[str],
+                      params: list[Any]) -> dict[str, dict]:
+    """The earliest report each assignment still owes (due date, extension applied);
+    ``about`` (conditions on ``rm_assignments a``) picks the assignments as a query."""
     if not assignment_ids:
         return {}
     store = view.store
@@ -145,7 +148,7 @@ def _next_obligations(view: View, assignment_ids: list[str]) -> dict[str, dict]:
         rows = [
             {"assignment_id": r["assignment_id"], "rule": r["rule"], "period": r["period"],
              "due_on": r["extended_to"] or r["due_on"]}
-            for r in standing.obligations(view, ["fr.report_id IS NULL"], [])
+            for r in standing.obligations(view, ["fr.report_id IS NULL", *about], params)
             if r["assignment_id"] in wanted
         ]
         rows.sort(key=lambda r: (r["assignment_id"], r["due_on"], r["rule"]))
@@ -302,18 +305,30 @@ def target_rows(
     late_tasks = (
         {(r["plan_id"], r["task_number"]) for r in overdue(view)} if overdue_turns_red else set()
     )
-    if view.current:
-        reports = store.query(
-            "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, r.metrics, "
-            "a.role, a.unit_name FROM {s}rm_reports r "
-            "JOIN {s}rm_assignments a ON a.assignment_id = r.assignment_id ORDER BY r.position"
-        )
+    # only the reports of tasks with targets are read (most tasks have none)
+    measured = sorted({t["task_id"] for t in tasks if json.loads(t["targets"])})
+    if not measured:
+        reports = []
+    elif view.current:
+        reports = [
+            report
+            for chunk in _chunks(measured, 400)
+            for report in store.query(
+                "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, "
+                "r.metrics, a.role, a.unit_name FROM {s}rm_reports r "
+                "JOIN {s}rm_assignments a ON a.assignment_id = r.assignment_id "
+                f"WHERE r.task_id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+        ]
     else:
         moves = standing.Moves(view)
         names = {row["assignment_id"]: row for row in store.query(
             "SELECT assignment_id, role, unit_name FROM {s}rm_assignments")}
         reports = []
-        for row in standing.reports_as_they_stood(view, [], []):
+        for row in (report for chunk in _chunks(measured, 400)
+                    for report in standing.reports_as_they_stood(
+                        view, [f"r.task_id IN ({', '.join('?' for _ in chunk)})"], chunk)):
             assignment = names[row["assignment_id"]]
             reports.append({
                 "task_id": row["task_id"], "unit_id": row["unit_id"], "period": row["period"],
@@ -322,7 +337,7 @@ def target_rows(
                 "role": moves.role(row["assignment_id"], assignment["role"]),
             })
     by_task: dict[str, list[dict]] = defaultdict(list)
-    for report in reports:
+    for report in sorted(reports, key=lambda r: r["position"]):
         report["metrics"] = json.loads(report["metrics"])
         by_task[report["task_id"]].append(report)
     return [

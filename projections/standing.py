@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -78,14 +77,17 @@ def _months_marked_later(view: View) -> set[tuple[int, int]]:
 
 # ---- assignments -------------------------------------------------------------------------
 class Moves:
-    """Each assignment's counted moves, in ledger order."""
+    """Each assignment's counted moves, in ledger order; of the assignments ``a`` that
+    ``about`` (conditions on ``rm_assignments a``, with ``params``) picks, if given."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, about: list[str] = (), params: list[Any] = ()) -> None:
         self.by_assignment: dict[str, list[dict]] = defaultdict(list)
         for row in view.store.query(
-            "SELECT assignment_id, position, business_date, move, role "
-            f"FROM {{s}}rm_assignment_moves m WHERE {view.counts('m')} "
-            "ORDER BY assignment_id, position"
+            "SELECT m.assignment_id, m.position, m.business_date, m.move, m.role "
+            f"FROM {{s}}rm_assignment_moves m{_joined(about)} "
+            f"WHERE {' AND '.join([view.counts('m'), *about])} "
+            "ORDER BY m.assignment_id, m.position",
+            list(params),
         ):
             self.by_assignment[row["assignment_id"]].append(row)
 
@@ -123,29 +125,39 @@ class Moves:
         return void
 
 
-def report_tallies(view: View, assignment_ids: Iterable[str] | None = None) -> dict[str, dict]:
-    """Per assignment: how many counted reports and the last of them (by position)."""
+def _joined(about: list[str], alias: str = "") -> str:
+    """The join to ``rm_assignments a`` that conditions on it need, if any."""
+    return (f" JOIN {{s}}rm_assignments a ON a.assignment_id = {alias or 'm'}.assignment_id"
+            if about else "")
+
+
+def report_tallies(view: View, about: list[str] = (), params: list[Any] = ()
+                   ) -> dict[str, dict]:
+    """Per assignment (of those ``about`` picks): how many counted reports, and the
+    period and business date of the last of them (by position)."""
     tallies: dict[str, dict] = {}
     for row in view.store.query(
-        "SELECT assignment_id, period, business_date, position FROM {s}rm_reports r "
-        f"WHERE {view.counts('r')} ORDER BY position"
+        "SELECT r.assignment_id, r.period, r.business_date, r.position "
+        f"FROM {{s}}rm_reports r{_joined(about, 'r')} "
+        f"WHERE {' AND '.join([view.counts('r'), *about])} ORDER BY r.position",
+        list(params),
     ):
         tally = tallies.setdefault(row["assignment_id"], {"reports": 0})
         tally["reports"] += 1
         tally["last_report_period"] = row["period"]
         tally["last_report_on"] = row["business_date"]
-    if assignment_ids is not None:
-        wanted = set(assignment_ids)
-        tallies = {k: v for k, v in tallies.items() if k in wanted}
     return tallies
 
 
-def chase_counts(view: View) -> dict[str, dict[str, int]]:
-    """Per assignment: counted chases by kind."""
+def chase_counts(view: View, about: list[str] = (), params: list[Any] = ()
+                 ) -> dict[str, dict[str, int]]:
+    """Per assignment (of those ``about`` picks): counted chases by kind."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in view.store.query(
-        "SELECT assignment_id, kind, COUNT(*) AS n FROM {s}rm_chases c "
-        f"WHERE {view.counts('c')} GROUP BY assignment_id, kind"
+        "SELECT c.assignment_id, c.kind, COUNT(*) AS n "
+        f"FROM {{s}}rm_chases c{_joined(about, 'c')} "
+        f"WHERE {' AND '.join([view.counts('c'), *about])} GROUP BY c.assignment_id, c.kind",
+        list(params),
     ):
         counts[row["assignment_id"]][row["kind"]] = row["n"]
     return counts

@@ -93,7 +93,8 @@ TABLES: list[tuple[str, str]] = [
 INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_assignments_unit ON {s}rm_assignments (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_assignments_task ON {s}rm_assignments (task_id)",
-    "CREATE INDEX IF NOT EXISTS rm_reports_assignment ON {s}rm_reports (assignment_id, period)",
+    # target progress reads the reports of the tasks that have targets
+    "CREATE INDEX IF NOT EXISTS rm_reports_task ON {s}rm_reports (task_id, position)",
     # a report as of (date, position): the first report of a period that counts
     "CREATE INDEX IF NOT EXISTS rm_reports_standing ON {s}rm_reports "
     "(assignment_id, period, position, business_date)",
