@@ -211,7 +211,15 @@ def obligations(
         )
     else:
         if only_overdue:
-            where.append("fr.report_id IS NULL")
+            where += [
+                "fr.report_id IS NULL",
+                # sound pre-filters on the live row: its first report, if the view counts
+                # it, is a counted report; an as-of due date stays in the live one's month
+                "NOT (o.first_report_position IS NOT NULL AND "
+                f"{view.counts('o', 'first_report_position', 'first_report_on')})",
+                "o.due_on < ?",
+            ]
+            params.append(view.as_of.isoformat()[:8] + "32")
         rows = [{key: row[key] for key in _OBLIGATION_COLUMNS}
                 for row in standing.obligations(view, where, params)]
     result = []
@@ -302,11 +310,12 @@ def target_rows(
         f"WHERE {' AND '.join(where)} ORDER BY p.title, t.ordinal",
         params,
     )
-    late_tasks = (
-        {(r["plan_id"], r["task_number"]) for r in overdue(view)} if overdue_turns_red else set()
-    )
     # only the reports of tasks with targets are read (most tasks have none)
     measured = sorted({t["task_id"] for t in tasks if json.loads(t["targets"])})
+    late_tasks = (
+        {(r["plan_id"], r["task_number"]) for r in overdue(view)}
+        if overdue_turns_red and measured else set()
+    )
     if not measured:
         reports = []
     elif view.current:
@@ -388,7 +397,39 @@ def unit_scorecards(
         f"WHERE {' AND '.join([view.counts('c'), *about])} GROUP BY c.unit_id, u.name, c.kind",
         params,
     )
-    return evaluation.scorecards(obligations(view, unit=unit, plan=plan, task=task), chases)
+    return evaluation.scorecards(_owed_by_outcome(view, unit=unit, plan=plan, task=task), chases)
+
+
+def _owed_by_outcome(view: View, **named: str | None) -> list[dict[str, Any]]:
+    """The obligations :func:`obligations` lists, as the scorecard counts them: one
+    evaluation per distinct (unit, due date, extension, first report) and a row per
+    obligation sharing it (the same dict, repeated: thousands share each)."""
+    about, params = scope(view.store, **named).about("o")
+    where = ["o.period_start <= ?", *about]
+    params = [view.as_of.isoformat(), *params]
+    key = ("unit_id", "unit_name", "due_on", "extended_to", "first_report_on")
+    if view.current:
+        groups = view.store.query(
+            "SELECT o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on, "
+            "COUNT(*) AS n FROM {s}rm_obligations o "
+            "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
+            f"WHERE {' AND '.join(['o.void_position IS NULL', *where])} "
+            "GROUP BY o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on",
+            params,
+        )
+    else:
+        counted: dict[tuple, int] = defaultdict(int)
+        for row in standing.obligations(view, where, params):
+            counted[tuple(row[k] for k in key)] += 1
+        groups = [{**dict(zip(key, k, strict=True)), "n": n} for k, n in counted.items()]
+    evaluate = evaluation.StatusAt(view.calendar, view.as_of)
+    rows: list[dict[str, Any]] = []
+    for group in groups:
+        status = evaluate(group["due_on"], group["first_report_on"], group["extended_to"])
+        row = {"unit_id": group["unit_id"], "unit_name": group["unit_name"],
+               "status": status.status, "working_days_late": status.days_late}
+        rows += [row] * group["n"]
+    return rows
 
 
 # ---- audit trail -------------------------------------------------------------------------
