@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.errors import UnknownTask, UnknownUnit
 from ledger.validation import stored_contact
-from ledger.vocabulary import ChaseKind
+from ledger.vocabulary import ChaseKind, ObligationState
 from projections import evaluation, standing
 from projections.audit import queries as audit
 from projections.db import ReadStore
@@ -402,34 +402,53 @@ def unit_scorecards(
 
 def _owed_by_outcome(view: View, **named: str | None) -> list[dict[str, Any]]:
     """The obligations :func:`obligations` lists, as the scorecard counts them: one
-    evaluation per distinct (unit, due date, extension, first report) and a row per
-    obligation sharing it (the same dict, repeated: thousands share each)."""
+    evaluation per distinct (unit, effective due date, first report) and a row per
+    obligation sharing it (the same dict, repeated). Reports on time need no calendar
+    (made by the effective due date and the as-of date), so the store folds them into
+    one group per due date; only late and missing ones keep their own dates."""
     about, params = scope(view.store, **named).about("o")
+    day = view.as_of.isoformat()
     where = ["o.period_start <= ?", *about]
-    params = [view.as_of.isoformat(), *params]
-    key = ("unit_id", "unit_name", "due_on", "extended_to", "first_report_on")
+    params = [day, *params]
     if view.current:
         groups = view.store.query(
-            "SELECT o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on, "
-            "COUNT(*) AS n FROM {s}rm_obligations o "
+            "SELECT o.unit_id, a.unit_name, COALESCE(o.extended_to, o.due_on) AS due_on, "
+            "CASE WHEN o.first_report_on IS NULL OR o.first_report_on > ? THEN NULL "
+            f"WHEN o.first_report_on <= COALESCE(o.extended_to, o.due_on) THEN '{_ON_TIME}' "
+            "ELSE o.first_report_on END AS submitted, COUNT(*) AS n "
+            "FROM {s}rm_obligations o "
             "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
             f"WHERE {' AND '.join(['o.void_position IS NULL', *where])} "
-            "GROUP BY o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on",
-            params,
+            "GROUP BY o.unit_id, a.unit_name, COALESCE(o.extended_to, o.due_on), submitted",
+            [day, *params],
         )
     else:
         counted: dict[tuple, int] = defaultdict(int)
         for row in standing.obligations(view, where, params):
-            counted[tuple(row[k] for k in key)] += 1
-        groups = [{**dict(zip(key, k, strict=True)), "n": n} for k, n in counted.items()]
+            due, made = row["extended_to"] or row["due_on"], row["first_report_on"]
+            if made is not None and made <= day and made <= due:
+                made = _ON_TIME
+            counted[(row["unit_id"], row["unit_name"], due, made)] += 1
+        groups = [{"unit_id": u, "unit_name": n, "due_on": d, "submitted": m, "n": c}
+                  for (u, n, d, m), c in counted.items()]
     evaluate = evaluation.StatusAt(view.calendar, view.as_of)
     rows: list[dict[str, Any]] = []
     for group in groups:
-        status = evaluate(group["due_on"], group["first_report_on"], group["extended_to"])
+        if group["submitted"] == _ON_TIME:
+            status, late = ObligationState.SUBMITTED_ON_TIME, 0
+        else:
+            # the effective due date stands for the extension: on time, late and overdue
+            # are measured against it alike (open and extended are both "not yet owed")
+            judged = evaluate(group["due_on"], group["submitted"], None)
+            status, late = judged.status, judged.days_late
         row = {"unit_id": group["unit_id"], "unit_name": group["unit_name"],
-               "status": status.status, "working_days_late": status.days_late}
+               "status": status, "working_days_late": late}
         rows += [row] * group["n"]
     return rows
+
+
+#: Stands for "made on time" in :func:`_owed_by_outcome`'s groups (not an ISO date).
+_ON_TIME = "on-time"
 
 
 # ---- audit trail -------------------------------------------------------------------------
