@@ -99,24 +99,26 @@ class ReportCount:
         return round(sum(self.lateness) / len(self.lateness), 2) if self.lateness else 0.0
 
 
-def count_reports(statuses: Iterable[tuple[str, int]]) -> ReportCount:
-    """Count (status, working days late) pairs; obligations not yet owed are left out."""
+def count_reports(statuses: Iterable[tuple[str, int] | tuple[str, int, int]]) -> ReportCount:
+    """Count (status, working days late) pairs, or (status, days late, how many) triples
+    for obligations that share both; obligations not yet owed are left out."""
     due = made = on_time = late = overdue = 0
     lateness: list[int] = []
-    for status, days_late in statuses:
+    for status, days_late, *many in statuses:
         if status in NOT_YET_OWED:
             continue
-        due += 1
+        n = many[0] if many else 1
+        due += n
         if status == ObligationState.SUBMITTED_ON_TIME:
-            made += 1
-            on_time += 1
+            made += n
+            on_time += n
         elif status == ObligationState.SUBMITTED_LATE:
-            made += 1
-            late += 1
-            lateness.append(days_late)
+            made += n
+            late += n
+            lateness += [days_late] * n
         else:
-            overdue += 1
-            lateness.append(days_late)
+            overdue += n
+            lateness += [days_late] * n
     return ReportCount(due, made, on_time, late, overdue, tuple(lateness))
 
 
@@ -384,16 +386,17 @@ def scorecards(
     obligations: Iterable[Mapping[str, Any]], chases: Iterable[Mapping[str, Any]]
 ) -> list[UnitScorecard]:
     """Scorecards from obligation rows evaluated as of the date (``unit_id``,
-    ``unit_name``, ``status``, ``working_days_late``) and chase counts (``unit_id``,
-    ``name``, ``kind``, ``n``); best on-time rate first, then by name."""
+    ``unit_name``, ``status``, ``working_days_late``, and ``n`` if a row stands for
+    several obligations alike) and chase counts (``unit_id``, ``name``, ``kind``,
+    ``n``); best on-time rate first, then by name."""
     names: dict[str, str] = {}
-    statuses: dict[str, list[tuple[str, int]]] = {}
+    statuses: dict[str, list[tuple[str, int, int]]] = {}
     for row in obligations:
         if row["status"] in NOT_YET_OWED:
             continue
         names.setdefault(row["unit_id"], row["unit_name"])
         statuses.setdefault(row["unit_id"], []).append(
-            (row["status"], row["working_days_late"])
+            (row["status"], row["working_days_late"], row.get("n", 1))
         )
     chased: dict[str, dict[str, int]] = {}
     for row in chases:

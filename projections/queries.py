@@ -402,8 +402,8 @@ def unit_scorecards(
 
 def _owed_by_outcome(view: View, **named: str | None) -> list[dict[str, Any]]:
     """The obligations :func:`obligations` lists, as the scorecard counts them: one
-    evaluation per distinct (unit, effective due date, first report) and a row per
-    obligation sharing it (the same dict, repeated). Reports on time need no calendar
+    evaluation and one row per distinct (unit, effective due date, first report), with
+    ``n`` the obligations sharing it. Reports on time need no calendar
     (made by the effective due date and the as-of date), so the store folds them into
     one group per due date; only late and missing ones keep their own dates."""
     about, params = scope(view.store, **named).about("o")
@@ -441,9 +441,8 @@ def _owed_by_outcome(view: View, **named: str | None) -> list[dict[str, Any]]:
             # are measured against it alike (open and extended are both "not yet owed")
             judged = evaluate(group["due_on"], group["submitted"], None)
             status, late = judged.status, judged.days_late
-        row = {"unit_id": group["unit_id"], "unit_name": group["unit_name"],
-               "status": status, "working_days_late": late}
-        rows += [row] * group["n"]
+        rows.append({"unit_id": group["unit_id"], "unit_name": group["unit_name"],
+                     "status": status, "working_days_late": late, "n": group["n"]})
     return rows
 
 
