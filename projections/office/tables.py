@@ -1,5 +1,5 @@
 """The office projection's tables: supervision cycles run, briefings issued, the office's
-calendar adjustments.
+calendar adjustments, the reporting rules recorded and the plans' recorded horizons.
 
 The DDL is part of the projection's fingerprint (``projections.tables.fingerprint``):
 changing it, or what the handlers write (then bump ``HANDLER_VERSION``), makes
@@ -9,7 +9,7 @@ changing it, or what the handlers write (then bump ``HANDLER_VERSION``), makes
 from __future__ import annotations
 
 #: Bump when the handlers change what they write without the DDL changing.
-HANDLER_VERSION = 1
+HANDLER_VERSION = 2
 
 TABLES: list[tuple[str, str]] = [
     (
@@ -38,8 +38,23 @@ TABLES: list[tuple[str, str]] = [
         """CREATE TABLE IF NOT EXISTS {s}rm_calendar_years (
             year INTEGER PRIMARY KEY, actor TEXT NOT NULL, position BIGINT NOT NULL)""",
     ),
+    (
+        # every version of the rules, each in full (values: yellow_within, weights,
+        # calendar_package, calendar_base as the event carries them)
+        "rm_rules",
+        """CREATE TABLE IF NOT EXISTS {s}rm_rules (
+            position BIGINT NOT NULL, version INTEGER NOT NULL,
+            business_date TEXT NOT NULL, actor TEXT NOT NULL, rule_values TEXT NOT NULL)""",
+    ),
+    (
+        "rm_plan_horizons",
+        """CREATE TABLE IF NOT EXISTS {s}rm_plan_horizons (
+            plan_id TEXT PRIMARY KEY, horizon TEXT NOT NULL, position BIGINT NOT NULL,
+            business_date TEXT NOT NULL)""",
+    ),
 ]
 
 INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_cycles_kind ON {s}rm_cycles (kind, period)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS rm_rules_position ON {s}rm_rules (position)",
 ]
