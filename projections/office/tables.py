@@ -43,7 +43,7 @@ TABLES: list[tuple[str, str]] = [
         # calendar_package, calendar_base as the event carries them)
         "rm_rules",
         """CREATE TABLE IF NOT EXISTS {s}rm_rules (
-            position BIGINT NOT NULL, version INTEGER NOT NULL,
+            position BIGINT PRIMARY KEY, version INTEGER NOT NULL,
             business_date TEXT NOT NULL, actor TEXT NOT NULL, rule_values TEXT NOT NULL)""",
     ),
     (
@@ -56,5 +56,4 @@ TABLES: list[tuple[str, str]] = [
 
 INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_cycles_kind ON {s}rm_cycles (kind, period)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS rm_rules_position ON {s}rm_rules (position)",
 ]
