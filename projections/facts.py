@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.application import LedgerRecord, plain
@@ -98,6 +99,27 @@ def plan_facts(
     return PlanFacts(issued_on, plan_duties(obligations), horizon)
 
 
+@lru_cache(maxsize=1)
+def _package_base() -> CalendarBase:
+    """The installed package's data: what a calendar counted on before any was recorded."""
+    return CalendarBase.from_package()
+
+
+def changed_months(before: CalendarBase, after: CalendarBase) -> list[date]:
+    """The months (their first days) in which ``after`` marks some day differently from
+    ``before``; every month of a year only one of them covers."""
+    months: set[date] = set()
+    for year in set(before.years) | set(after.years):
+        old, new = before.years.get(year), after.years.get(year)
+        if old is None or new is None:
+            months.update(date(year, month, 1) for month in range(1, 13))
+            continue
+        for old_days, new_days in zip(old, new, strict=True):
+            for day in set(old_days) ^ set(new_days):
+                months.add(day.replace(day=1))
+    return sorted(months)
+
+
 class Facts:
     """What the handlers look up, kept as of the event being applied."""
 
@@ -117,6 +139,8 @@ class Facts:
         self._overrides: dict[str, str] = {}
         self._confirmed: list[int] = []
         self._recorded_base: CalendarBase | None = None
+        # the first day of each month whose working days the last rules event changed
+        self.months_recounted: list[date] = []
         self.calendar: WorkingDayCalendar = self._calendar()
         self._learners: dict[type, Callable[[Any, str], None]] = {
             Plan.Registered: self._plan_registered,
@@ -180,6 +204,8 @@ class Facts:
 
     def _rules_recorded(self, event: ReportingRules.Opened, stream: str) -> None:
         base = CalendarBase.from_recorded(event.calendar_package, event.calendar_base)
+        before = self._recorded_base or _package_base()
+        self.months_recounted = changed_months(before, base)
         if base != self._recorded_base:
             self._recorded_base = base
             self.schedules.clear()
