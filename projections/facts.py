@@ -170,6 +170,7 @@ class Facts:
         self._overrides = {}
         self._confirmed = []
         self._recorded_base = None
+        self.months_recounted = []
         self.calendar = self._calendar()
 
     # ---- learning ------------------------------------------------------------------
