@@ -181,26 +181,26 @@ def _pinned_filters(value: Any) -> dict[str, str | None]:
 REPORT_KINDS = ("responsibilities", "overdue", "targets", "scorecard", "overdue-summary")
 
 
-def report_rows(kind: str, view: Any, calendar: Any, about: Mapping[str, Any]) -> list[Any]:
+def report_rows(kind: str, view: Any, about: Mapping[str, Any]) -> list[Any]:
     """The whole report, every row, as ``projections.queries`` computes it: the API and
     the CLI both read it here, and page it with :func:`report_page`.
 
-    Thresholds and working days are the rules recorded as of the view's date and
-    position (:func:`projections.rules.rules_at`), so the report reads the same after
-    a later change of them; ``calendar`` serves a store that recorded none."""
+    Thresholds are the rules recorded as of the view's date and position
+    (:func:`projections.rules.rules_at`), so the report reads the same after a later
+    change of them; the view's calendar counts on the holiday data recorded by then
+    (:func:`projections.standing.calendar_at`)."""
     in_force = rules_at(view.store, view.position, view.as_of)
-    calendar = in_force.calendar(view.store, calendar)
     if kind == "responsibilities":
         return queries.responsibilities(view, **about)
     if kind == "overdue":
-        return queries.overdue(view, calendar, **about)
+        return queries.overdue(view, **about)
     if kind == "overdue-summary":
         return [unit.to_json()
-                for unit in summaries.overdue_by_unit(queries.overdue(view, calendar, **about))]
+                for unit in summaries.overdue_by_unit(queries.overdue(view, **about))]
     if kind == "targets":
-        return queries.target_progress(view, in_force.thresholds, calendar, **about)
+        return queries.target_progress(view, in_force.thresholds, **about)
     if kind == "scorecard":
-        return queries.scorecard(view, calendar, **about)
+        return queries.scorecard(view, **about)
     raise ValueError(f"no report {kind!r}")
 
 

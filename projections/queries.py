@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger.calendar import WorkingDayCalendar
 from ledger.errors import UnknownTask, UnknownUnit
 from ledger.validation import stored_contact
-from projections import evaluation
+from ledger.vocabulary import ChaseKind
+from projections import evaluation, standing
 from projections.audit import queries as audit
 from projections.db import ReadStore
 from projections.evaluation import DEFAULT_THRESHOLDS, Thresholds  # the rules live there
@@ -88,20 +88,24 @@ def responsibilities(
     store = view.store
     about, params = scope(store, unit=unit, plan=plan, task=task).about("a",
                                                                          task_column="task_id")
-    where = ["1 = 1", *about]
+    where = [view.counts("a", "assigned_position", "assigned_on"), *about]
     rows = store.query(
         "SELECT a.assignment_id, a.plan_id, p.title AS plan_title, a.task_id, a.task_number, "
         "t.ordinal, t.title AS task_title, a.unit_id, a.unit_name, a.role, a.status, "
         "a.reports, a.last_report_period, a.last_report_on, a.reminders, a.urges, "
         "a.escalations FROM {s}rm_assignments a "
         "JOIN {s}rm_tasks t ON t.task_id = a.task_id JOIN {s}rm_plans p ON p.plan_id = a.plan_id "
-        f"WHERE {' AND '.join(where)} ORDER BY p.title, t.ordinal, "
-        "CASE a.role WHEN 'lead' THEN 0 ELSE 1 END, a.unit_name",
+        f"WHERE {' AND '.join(where)} ORDER BY p.title, t.ordinal, a.unit_name",
         params,
     )
     if task and not rows:
         raise UnknownTask(f"no task numbered {task!r} has units", field="task")
-    nexts = _next_obligations(store, [r["assignment_id"] for r in rows])
+    if not view.current:
+        _as_they_stood(view, rows, about, params)
+    # leads first within each task; the store's collation ordered the names (stable sort)
+    task_order = {row["task_id"]: n for n, row in reversed(list(enumerate(rows)))}
+    rows.sort(key=lambda r: (task_order[r["task_id"]], 0 if r["role"] == "lead" else 1))
+    nexts = _next_obligations(view, [r["assignment_id"] for r in rows], about, params)
     for row in rows:
         upcoming = nexts.get(row["assignment_id"])
         row["next_obligation"] = upcoming["rule"] if upcoming else None
@@ -110,11 +114,47 @@ def responsibilities(
     return rows
 
 
-def _next_obligations(store: ReadStore, assignment_ids: list[str]) -> dict[str, dict]:
-    """The earliest report each assignment still owes (due date, extension applied)."""
+def _as_they_stood(view: View, rows: list[dict[str, Any]], about: list[str],
+                   params: list[Any]) -> None:
+    """Role, status, report and chase counts of each responsibility row as the view
+    counts them (:mod:`projections.standing`); ``about`` picks the rows' assignments."""
+    moves = standing.Moves(view, about, params)
+    tallies = standing.report_tallies(view, about, params)
+    chases = standing.chase_counts(view, about, params)
+    for row in rows:
+        assignment = row["assignment_id"]
+        tally = tallies.get(assignment, {"reports": 0})
+        row["role"] = moves.role(assignment, row["role"])
+        row["status"] = moves.status(assignment, reported=tally["reports"] > 0)
+        row["reports"] = tally["reports"]
+        row["last_report_period"] = tally.get("last_report_period")
+        row["last_report_on"] = tally.get("last_report_on")
+        counted = chases.get(assignment, {})
+        row["reminders"] = counted.get(ChaseKind.REMINDER, 0)
+        row["urges"] = counted.get(ChaseKind.URGE, 0)
+        row["escalations"] = counted.get(ChaseKind.ESCALATION, 0)
+
+
+def _next_obligations(view: View, assignment_ids: list[str], about: list[str],
+                      params: list[Any]) -> dict[str, dict]:
+    """The earliest report each assignment still owes (due date, extension applied);
+    ``about`` (conditions on ``rm_assignments a``) picks the assignments as a query."""
     if not assignment_ids:
         return {}
+    store = view.store
     found: dict[str, dict] = {}
+    if not view.current:
+        wanted = set(assignment_ids)
+        rows = [
+            {"assignment_id": r["assignment_id"], "rule": r["rule"], "period": r["period"],
+             "due_on": r["extended_to"] or r["due_on"]}
+            for r in standing.obligations(view, ["fr.report_id IS NULL", *about], params)
+            if r["assignment_id"] in wanted
+        ]
+        rows.sort(key=lambda r: (r["assignment_id"], r["due_on"], r["rule"]))
+        for row in rows:
+            found.setdefault(row["assignment_id"], row)
+        return found
     for chunk in _chunks(assignment_ids, 400):
         marks = ", ".join("?" for _ in chunk)
         for row in store.query(
@@ -135,7 +175,6 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 # ---- obligations and overdue (逾期) ------------------------------------------------------
 def obligations(
     view: View,
-    calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
     plan: str | None = None,
@@ -144,31 +183,47 @@ def obligations(
     only_overdue: bool = False,
 ) -> list[dict[str, Any]]:
     """Every obligation whose period has begun by the as-of date, with its status
-    (:class:`projections.evaluation.StatusAt`); of the unit, plan, task if named."""
+    (:class:`projections.evaluation.StatusAt`) on the view's calendar; of the unit,
+    plan, task if named."""
     store, day = view.store, view.as_of.isoformat()
-    where = ["o.period_start <= ?", "o.void_position IS NULL"]
-    params: list[Any] = [day]
-    if only_overdue:
-        # cheap pre-filter on the partial index; exact status is computed below
-        where += ["o.first_report_position IS NULL", "COALESCE(o.extended_to, o.due_on) < ?"]
-        params.append(day)
     about, about_params = scope(store, unit=unit, plan=plan, task=task).about("o")
-    where += about
-    params += about_params
+    where = ["o.period_start <= ?", *about]
+    params: list[Any] = [day, *about_params]
     if assignment:
         where.append("o.assignment_id = ?")
         params.append(assignment)
-    rows = store.query(
-        "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, o.extended_by, "
-        "o.first_report_id, o.first_report_on, o.task_number, a.unit_name, a.unit_id, "
-        "a.role, a.plan_id, p.title AS plan_title FROM {s}rm_obligations o "
-        "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
-        "JOIN {s}rm_plans p ON p.plan_id = o.plan_id "
-        f"WHERE {' AND '.join(where)}",
-        params,
-    )
+    if view.current:
+        where.append("o.void_position IS NULL")
+        if only_overdue:
+            # cheap pre-filter on the partial index; exact status is computed below
+            where += ["o.first_report_position IS NULL",
+                      "COALESCE(o.extended_to, o.due_on) < ?"]
+            params.append(day)
+        rows = store.query(
+            "SELECT o.assignment_id, o.rule, o.period, o.due_on, o.extended_to, "
+            "o.extended_by, o.first_report_id, o.first_report_on, o.task_number, "
+            "a.unit_name, a.unit_id, a.role, a.plan_id, p.title AS plan_title "
+            "FROM {s}rm_obligations o "
+            "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
+            "JOIN {s}rm_plans p ON p.plan_id = o.plan_id "
+            f"WHERE {' AND '.join(where)}",
+            params,
+        )
+    else:
+        if only_overdue:
+            where += [
+                "fr.report_id IS NULL",
+                # sound pre-filters on the live row: its first report, if the view counts
+                # it, is a counted report; an as-of due date stays in the live one's month
+                "NOT (o.first_report_position IS NOT NULL AND "
+                f"{view.counts('o', 'first_report_position', 'first_report_on')})",
+                "o.due_on < ?",
+            ]
+            params.append(view.as_of.isoformat()[:8] + "32")
+        rows = [{key: row[key] for key in _OBLIGATION_COLUMNS}
+                for row in standing.obligations(view, where, params)]
     result = []
-    evaluate = evaluation.StatusAt(calendar, view.as_of)
+    evaluate = evaluation.StatusAt(view.calendar, view.as_of)
     for row in rows:
         status = evaluate(row["due_on"], row["first_report_on"], row["extended_to"])
         if only_overdue and status.status != "overdue":
@@ -189,9 +244,16 @@ def obligations(
     return result
 
 
+#: An obligation row's columns, in the order the live query selects them.
+_OBLIGATION_COLUMNS = (
+    "assignment_id", "rule", "period", "due_on", "extended_to", "extended_by",
+    "first_report_id", "first_report_on", "task_number", "unit_name", "unit_id", "role",
+    "plan_id", "plan_title",
+)
+
+
 def overdue(
     view: View,
-    calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
     plan: str | None = None,
@@ -199,61 +261,92 @@ def overdue(
 ) -> list[dict]:
     """Reports owed and not made as of the date, most severe (most working days) first;
     of the unit, plan and task if named."""
-    return obligations(view, calendar, unit=unit, plan=plan, task=task, only_overdue=True)
+    return obligations(view, unit=unit, plan=plan, task=task, only_overdue=True)
 
 
 # ---- target progress ---------------------------------------------------------------------
 def target_progress(
     view: View,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    calendar: WorkingDayCalendar | None = None,
     *,
+    overdue_turns_red: bool = True,
     unit: str | None = None,
     plan: str | None = None,
     task: str | None = None,
 ) -> list[dict[str, Any]]:
     """Each quantitative target: latest values, aggregate, % done, % expected, light
     (:func:`projections.evaluation.target_progress`); as JSON rows."""
-    return [row.to_json() for row in target_rows(view, thresholds, calendar,
-                                                 unit=unit, plan=plan, task=task)]
+    return [row.to_json() for row in target_rows(
+        view, thresholds, overdue_turns_red=overdue_turns_red, unit=unit, plan=plan,
+        task=task)]
 
 
 def target_rows(
     view: View,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    calendar: WorkingDayCalendar | None = None,
     *,
+    overdue_turns_red: bool = False,
     unit: str | None = None,
     plan: str | None = None,
     task: str | None = None,
 ) -> list[evaluation.TargetProgress]:
     """Every target of every task, in plan and task order; with a unit, of the tasks the
     unit is on (lead or co-unit: the target and its figures stay the task's, every
-    unit's reports counted); with a plan or task, of those. With a calendar, a task with
-    an overdue obligation turns its targets red; without, the lights are pure progress."""
+    unit's reports counted); with a plan or task, of those. With ``overdue_turns_red``,
+    a task with an overdue obligation turns its targets red; without, the lights are
+    pure progress."""
     store = view.store
     narrowed = scope(store, unit=unit, plan=plan, task=task)
     where, params = Scope(None, narrowed.plan_ids, narrowed.task).about("t",
                                                                          task_column="task_id")
+    where.append(view.counts("t", "registered_position", "registered_on"))
     if narrowed.unit_id is not None:
-        where.append("t.task_id IN (SELECT task_id FROM {s}rm_assignments WHERE unit_id = ?)")
+        where.append("t.task_id IN (SELECT task_id FROM {s}rm_assignments a WHERE "
+                     f"a.unit_id = ? AND {view.counts('a', 'assigned_position', 'assigned_on')})")
         params.append(narrowed.unit_id)
     tasks = store.query(
         "SELECT t.task_id, t.number, t.ordinal, t.title, t.targets, t.plan_id, "
         "p.title AS plan_title FROM {s}rm_tasks t JOIN {s}rm_plans p ON p.plan_id = t.plan_id "
-        f"WHERE {' AND '.join(['1 = 1', *where])} ORDER BY p.title, t.ordinal",
+        f"WHERE {' AND '.join(where)} ORDER BY p.title, t.ordinal",
         params,
     )
+    # only the reports of tasks with targets are read (most tasks have none)
+    measured = sorted({t["task_id"] for t in tasks if json.loads(t["targets"])})
     late_tasks = (
-        {(r["plan_id"], r["task_number"]) for r in overdue(view, calendar)} if calendar else set()
+        {(r["plan_id"], r["task_number"]) for r in overdue(view)}
+        if overdue_turns_red and measured else set()
     )
-    reports = store.query(
-        "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, r.metrics, "
-        "a.role, a.unit_name FROM {s}rm_reports r "
-        "JOIN {s}rm_assignments a ON a.assignment_id = r.assignment_id ORDER BY r.position"
-    )
+    if not measured:
+        reports = []
+    elif view.current:
+        reports = [
+            report
+            for chunk in _chunks(measured, 400)
+            for report in store.query(
+                "SELECT r.task_id, r.unit_id, r.period, r.business_date, r.position, "
+                "r.metrics, a.role, a.unit_name FROM {s}rm_reports r "
+                "JOIN {s}rm_assignments a ON a.assignment_id = r.assignment_id "
+                f"WHERE r.task_id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+        ]
+    else:
+        moves = standing.Moves(view)
+        names = {row["assignment_id"]: row for row in store.query(
+            "SELECT assignment_id, role, unit_name FROM {s}rm_assignments")}
+        reports = []
+        for row in (report for chunk in _chunks(measured, 400)
+                    for report in standing.reports_as_they_stood(
+                        view, [f"r.task_id IN ({', '.join('?' for _ in chunk)})"], chunk)):
+            assignment = names[row["assignment_id"]]
+            reports.append({
+                "task_id": row["task_id"], "unit_id": row["unit_id"], "period": row["period"],
+                "business_date": row["business_date"], "position": row["position"],
+                "metrics": row["metrics"], "unit_name": assignment["unit_name"],
+                "role": moves.role(row["assignment_id"], assignment["role"]),
+            })
     by_task: dict[str, list[dict]] = defaultdict(list)
-    for report in reports:
+    for report in sorted(reports, key=lambda r: r["position"]):
         report["metrics"] = json.loads(report["metrics"])
         by_task[report["task_id"]].append(report)
     return [
@@ -277,20 +370,17 @@ def target_rows(
 # ---- unit scorecard ----------------------------------------------------------------------
 def scorecard(
     view: View,
-    calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
     plan: str | None = None,
     task: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per unit: reports due and made, on-time rate, average lateness, chases received."""
-    return [card.to_json() for card in unit_scorecards(view, calendar,
-                                                       unit=unit, plan=plan, task=task)]
+    return [card.to_json() for card in unit_scorecards(view, unit=unit, plan=plan, task=task)]
 
 
 def unit_scorecards(
     view: View,
-    calendar: WorkingDayCalendar,
     *,
     unit: str | None = None,
     plan: str | None = None,
@@ -304,12 +394,42 @@ def unit_scorecards(
         "SELECT c.unit_id, u.name, c.kind, COUNT(*) AS n FROM {s}rm_chases c "
         "JOIN {s}rm_units u ON u.unit_id = c.unit_id "
         "JOIN {s}rm_assignments a ON a.assignment_id = c.assignment_id "
-        f"WHERE {' AND '.join(['1 = 1', *about])} GROUP BY c.unit_id, u.name, c.kind",
+        f"WHERE {' AND '.join([view.counts('c'), *about])} GROUP BY c.unit_id, u.name, c.kind",
         params,
     )
-    return evaluation.scorecards(
-        obligations(view, calendar, unit=unit, plan=plan, task=task), chases
-    )
+    return evaluation.scorecards(_owed_by_outcome(view, unit=unit, plan=plan, task=task), chases)
+
+
+def _owed_by_outcome(view: View, **named: str | None) -> list[dict[str, Any]]:
+    """The obligations :func:`obligations` lists, as the scorecard counts them: one
+    evaluation per distinct (unit, due date, extension, first report) and a row per
+    obligation sharing it (the same dict, repeated: thousands share each)."""
+    about, params = scope(view.store, **named).about("o")
+    where = ["o.period_start <= ?", *about]
+    params = [view.as_of.isoformat(), *params]
+    key = ("unit_id", "unit_name", "due_on", "extended_to", "first_report_on")
+    if view.current:
+        groups = view.store.query(
+            "SELECT o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on, "
+            "COUNT(*) AS n FROM {s}rm_obligations o "
+            "JOIN {s}rm_assignments a ON a.assignment_id = o.assignment_id "
+            f"WHERE {' AND '.join(['o.void_position IS NULL', *where])} "
+            "GROUP BY o.unit_id, a.unit_name, o.due_on, o.extended_to, o.first_report_on",
+            params,
+        )
+    else:
+        counted: dict[tuple, int] = defaultdict(int)
+        for row in standing.obligations(view, where, params):
+            counted[tuple(row[k] for k in key)] += 1
+        groups = [{**dict(zip(key, k, strict=True)), "n": n} for k, n in counted.items()]
+    evaluate = evaluation.StatusAt(view.calendar, view.as_of)
+    rows: list[dict[str, Any]] = []
+    for group in groups:
+        status = evaluate(group["due_on"], group["first_report_on"], group["extended_to"])
+        row = {"unit_id": group["unit_id"], "unit_name": group["unit_name"],
+               "status": status.status, "working_days_late": status.days_late}
+        rows += [row] * group["n"]
+    return rows
 
 
 # ---- audit trail -------------------------------------------------------------------------
@@ -337,9 +457,7 @@ def audit_trail(
 
 
 # ---- an assignment's reports and their corrections ----------------------------------------
-def assignment_reports(
-    view: View, calendar: WorkingDayCalendar, assignment_id: str
-) -> list[dict[str, Any]]:
+def assignment_reports(view: View, assignment_id: str) -> list[dict[str, Any]]:
     """Every report of the assignment in ledger order: what it said first, each
     correction with what it changed, what it says now, and whether it was on time.
 
@@ -348,17 +466,13 @@ def assignment_reports(
     ``on_time`` is None for a period the assignment owes no report for.
     """
     store = view.store
-    reports = store.query(
-        "SELECT report_id, period, business_date, recorded_at, actor, position, narrative, "
-        "metrics, original_narrative, original_metrics FROM {s}rm_reports "
-        "WHERE assignment_id = ? ORDER BY position",
-        [assignment_id],
-    )
+    reports = standing.reports_as_they_stood(view, ["r.assignment_id = ?"], [assignment_id])
     corrections: dict[str, list[dict]] = defaultdict(list)
     for row in store.query(
         "SELECT correction_id, report_id, corrects, position, business_date, recorded_at, "
         "actor, actor_role, reason, narrative, metrics, replaces_metrics, resulting_metrics "
-        "FROM {s}rm_corrections WHERE assignment_id = ? ORDER BY position",
+        f"FROM {{s}}rm_corrections c WHERE assignment_id = ? AND {view.counts('c')} "
+        "ORDER BY position",
         [assignment_id],
     ):
         corrections[row.pop("report_id")].append(
@@ -370,18 +484,23 @@ def assignment_reports(
             }
         )
     owed: dict[str, list[dict]] = defaultdict(list)
-    for row in store.query(
-        "SELECT rule, period, due_on, extended_to FROM {s}rm_obligations "
-        "WHERE assignment_id = ? AND void_position IS NULL ORDER BY rule",
-        [assignment_id],
-    ):
+    if view.current:
+        owing = store.query(
+            "SELECT rule, period, due_on, extended_to FROM {s}rm_obligations "
+            "WHERE assignment_id = ? AND void_position IS NULL ORDER BY rule",
+            [assignment_id],
+        )
+    else:
+        owing = sorted(standing.obligations(view, ["o.assignment_id = ?"], [assignment_id]),
+                       key=lambda r: r["rule"])
+    for row in owing:
         owed[row["period"]].append(row)
     listed = []
     for report in reports:
         submitted = date.fromisoformat(report["business_date"])
         statuses = []
         # as of the report's own day at the earliest: it was made, so it is not open
-        status_at = evaluation.StatusAt(calendar, max(view.as_of, submitted))
+        status_at = evaluation.StatusAt(view.calendar, max(view.as_of, submitted))
         for obligation in owed.get(report["period"], []):
             status = status_at(
                 obligation["due_on"], report["business_date"], obligation["extended_to"]
@@ -396,12 +515,8 @@ def assignment_reports(
                 }
             )
         current = {"narrative": report["narrative"], "metrics": json.loads(report["metrics"])}
-        original = current
-        if report["original_narrative"] is not None:
-            original = {
-                "narrative": report["original_narrative"],
-                "metrics": json.loads(report["original_metrics"]),
-            }
+        original = {"narrative": report["first_narrative"],
+                    "metrics": json.loads(report["first_metrics"])}
         listed.append(
             {
                 "report_id": report["report_id"],

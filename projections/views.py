@@ -1,25 +1,26 @@
-"""Which tables answer a report "as of a business date, knowing the ledger up to N".
+"""Which rows answer a report "as of a business date, knowing the ledger up to N".
 
-The live read models hold every event. When nothing in them is later than the asked
-business date and the asked position is the head, they answer directly (the everyday
-case, and fast). Otherwise a snapshot is built: the same projector run into a private
-temporary SQLite store over just the events that count (position <= N, business date
-<= as-of). Either way a report with both fixed reads the same forever.
+The live read models hold every event, and every row carries the position and business
+date its fact took effect at (an assignment's moves, a report, a correction, a chase,
+an extension's decision, a calendar mark). When nothing in them is later than the asked
+date and position (the everyday case) a report reads them directly; otherwise the same
+tables answer through :meth:`View.counts`, which keeps only the facts of events with
+position <= N and business date <= the as-of date (:mod:`projections.standing`). Either
+way a report with both fixed reads the same forever, and no read builds a store: the
+replay into a private store survives only as the tests' oracle and for briefings
+(:mod:`projections.snapshot`).
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
-from ledger.application import Ledger, LedgerRecord
+from ledger.application import Ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.errors import InvalidInput
-from ledger.store import parse_database_url
 from projections.db import ReadStore
 from projections.projector import Projector
 
@@ -31,8 +32,70 @@ MAX_DAYS_AHEAD = 366
 #: report on the accountability tables reads the same with or without them.
 BOOKKEEPING = (("Cycle", "Ran"), ("Briefing", "Issued"), ("Unit", "ChasersDelivered"),
                ("Unit", "ChasersUndelivered"))
-_NOT_BOOKKEEPING = "NOT (" + " OR ".join(
+NOT_BOOKKEEPING = "NOT (" + " OR ".join(
     f"(stream_type = '{stream}' AND type = '{kind}')" for stream, kind in BOOKKEEPING) + ")"
+
+
+@dataclass(frozen=True)
+class View:
+    """The tables, and the (business date, position) a report over them stands at.
+
+    ``current``: no real event beyond (as_of, position) reaches the report tables, so
+    their rows are the answer as they are. ``calendar``: the working days as the office
+    had marked them by then (lateness is counted on it).
+    """
+
+    store: ReadStore
+    as_of: date
+    position: int
+    calendar: WorkingDayCalendar
+    current: bool = True
+
+    def counts(self, alias: str, position: str = "position",
+               day: str = "business_date") -> str:
+        """SQL: whether the fact in row ``alias`` is of an event the view counts.
+
+        The values are a date and an int the view checked, so they are written inline:
+        the fragment then composes with any query's own parameters."""
+        if self.current:
+            return "1 = 1"
+        return (f"({alias}.{position} <= {int(self.position)} AND "
+                f"{alias}.{day} <= '{self.as_of.isoformat()}')")
+
+
+def check_as_of(day: date, today: date) -> None:
+    if not date(2000, 1, 1) <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
+        # far-future dates would lay out decades of obligations for nothing
+        raise InvalidInput(
+            f"as-of date {day} must lie between 2000-01-01 and a year from today",
+            field="as_of",
+        )
+
+
+def check_position(position: int | None, head: int) -> None:
+    if position is not None and (position < 0 or position > head):
+        raise InvalidInput(
+            f"position {position} is outside the ledger (0..{head})", field="position"
+        )
+
+
+def live_view(store: ReadStore, calendar: WorkingDayCalendar, as_of: date,
+              position: int | None = None) -> View:
+    """The view of tables already caught up (the scheduler's tick, the projector's
+    callers): as of ``as_of`` and at ``position`` (default: all the tables hold)."""
+    from projections import standing
+
+    held = int(store.scalar("SELECT MAX(position) AS p FROM {s}rm_audit") or 0)
+    cutoff = held if position is None else position
+    later = store.scalar(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM {s}rm_audit WHERE simulated = 0 "
+        f"AND (position > ? OR business_date > ?) AND {NOT_BOOKKEEPING} LIMIT 1) later",
+        [cutoff, as_of.isoformat()],
+    )
+    if not later:
+        return View(store, as_of, cutoff, calendar, current=True)
+    bare = View(store, as_of, cutoff, calendar, current=False)
+    return View(store, as_of, cutoff, standing.calendar_at(bare, calendar), current=False)
 
 
 def knowledge_position(live: ReadStore, as_of: date) -> int:
@@ -44,18 +107,10 @@ def knowledge_position(live: ReadStore, as_of: date) -> int:
     first event that counts (the read models must be caught up first)."""
     found = live.scalar(
         "SELECT position AS p FROM {s}rm_audit WHERE simulated = 0 AND business_date <= ? "
-        f"AND {_NOT_BOOKKEEPING} ORDER BY position DESC LIMIT 1",
+        f"AND {NOT_BOOKKEEPING} ORDER BY position DESC LIMIT 1",
         [as_of.isoformat()],
     )
     return int(found or 0)
-
-
-@dataclass(frozen=True)
-class View:
-    store: ReadStore
-    as_of: date
-    position: int
-    snapshot: bool
 
 
 @contextmanager
@@ -66,50 +121,13 @@ def open_view(
     *,
     as_of: date | None = None,
     position: int | None = None,
-    bookkeeping_matters: bool = True,
 ) -> Iterator[View]:
-    """Yield the tables that answer for (as_of, position); defaults: today, the head.
-
-    ``bookkeeping_matters=False`` is for readers of the accountability and registry
-    tables only (briefings): the live tables then also answer when all that lies beyond
-    ``position`` or ``as_of`` is bookkeeping (:data:`BOOKKEEPING`) or rehearsal."""
+    """The view for (as_of, position); defaults: today, the head. The embedded default
+    catches the tables up first, in-process. (A context manager, as it was when a past
+    view meant a private store; nothing is held open now.)"""
     head = ledger.position()
-    if position is not None and (position < 0 or position > head):
-        raise InvalidInput(
-            f"position {position} is outside the ledger (0..{head})", field="position"
-        )
-    cutoff = head if position is None else position
-    today = ledger.clock.today()
-    day = as_of or today
-    if not date(2000, 1, 1) <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
-        # far-future dates would lay out decades of obligations for nothing
-        raise InvalidInput(
-            f"as-of date {day} must lie between 2000-01-01 and a year from today",
-            field="as_of",
-        )
-    Projector(ledger, live, calendar).catch_up()  # the embedded default catches up in-process
-    # a rehearsal's days change no real figure, so they need no snapshot either
-    if bookkeeping_matters:
-        latest_day = live.scalar(
-            "SELECT MAX(business_date) AS d FROM {s}rm_audit WHERE simulated = 0")
-        current = cutoff >= head and (latest_day is None or latest_day <= day.isoformat())
-    else:
-        current = live.scalar(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM {s}rm_audit WHERE simulated = 0 "
-            f"AND (position > ? OR business_date > ?) AND {_NOT_BOOKKEEPING} LIMIT 1) later",
-            [cutoff, day.isoformat()]) == 0
-    if current:
-        yield View(live, day, cutoff, snapshot=False)
-        return
-    with tempfile.TemporaryDirectory(prefix="taskledger-view-") as folder:
-        config = parse_database_url(f"sqlite:///{Path(folder) / 'view.sqlite'}")
-        store = ReadStore(config, create_tables=True)
-
-        def counts(record: LedgerRecord) -> bool:
-            return record.event.business_date <= day
-
-        try:
-            Projector(ledger, store, calendar, include=counts).catch_up(upto=cutoff)
-            yield View(store, day, cutoff, snapshot=True)
-        finally:
-            store.close()
+    check_position(position, head)
+    day = as_of or ledger.clock.today()
+    check_as_of(day, ledger.clock.today())
+    Projector(ledger, live, calendar).catch_up()
+    yield live_view(live, calendar, day, head if position is None else position)

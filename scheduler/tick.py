@@ -25,7 +25,7 @@ from projections import queries
 from projections.db import ReadStore
 from projections.office import queries as office
 from projections.projector import Projector
-from projections.views import View
+from projections.views import live_view
 from scheduler.cycles import cycles_due
 from scheduler.ladder import Step, steps_due
 from scheduler.outbox import enqueue_new
@@ -198,8 +198,8 @@ def last_tick(store: ReadStore, *, simulated: bool = False) -> date | None:
 def _snapshot(ledger: Ledger, store: ReadStore, calendar: WorkingDayCalendar, day: date,
               kind: str, period: str) -> dict[str, Any]:
     """What the cycle saw: owed and overdue per unit, as of the day."""
-    view = View(store, day, ledger.position(), snapshot=False)
-    overdue = queries.overdue(view, calendar)
+    view = live_view(store, calendar, day, ledger.position())
+    overdue = queries.overdue(view)
     by_unit: dict[str, int] = {}
     for row in overdue:
         by_unit[row["unit_name"]] = by_unit.get(row["unit_name"], 0) + 1

@@ -45,7 +45,7 @@ def office(ledger: Ledger) -> Act:
 def report(ledger: Ledger, store: ReadStore, kind: str, position: int | None = None) -> list:
     calendar = ledger.working_calendar()
     with open_view(ledger, store, calendar, as_of=AS_OF, position=position) as view:
-        return paging.report_rows(kind, view, calendar, EVERYWHERE)
+        return paging.report_rows(kind, view, EVERYWHERE)
 
 
 def light(rows: list[dict], task: str, indicator: str) -> str:
@@ -110,35 +110,32 @@ def test_an_old_position_keeps_the_holiday_data_recorded_then(
     # 月初5个工作日内: August's 5th working day, with 4 August a holiday, is the 10th
     with open_view(ledger, store, ledger.working_calendar(), as_of=date(2026, 8, 20),
                    position=fixed) as view:
-        calendar = rules_at(view.store, view.position, view.as_of).calendar(
-            view.store, ledger.working_calendar())
-        assert not calendar.is_workday(date(2026, 8, 4))
-        owed = _obligations(view, calendar)
+        assert not view.calendar.is_workday(date(2026, 8, 4))
+        owed = _obligations(view)
     assert july_dispatches(owed) == {"2026-08-10"}
 
     assert ledger.record_rules(office(ledger), DEFAULTS, CalendarBase.from_package()).created
+    # the old position, now read from the live tables (a later version is recorded):
+    # its calendar and the due dates counted on it are those of then
     with open_view(ledger, store, ledger.working_calendar(), as_of=date(2026, 8, 20),
                    position=fixed) as view:
-        calendar = rules_at(view.store, view.position, view.as_of).calendar(
-            view.store, ledger.working_calendar())
-        assert july_dispatches(_obligations(view, calendar)) == {"2026-08-10"}
+        assert not view.current and not view.calendar.is_workday(date(2026, 8, 4))
+        assert july_dispatches(_obligations(view)) == {"2026-08-10"}
     with open_view(ledger, store, ledger.working_calendar(), as_of=date(2026, 8, 20)) as view:
-        calendar = rules_at(view.store, view.position, view.as_of).calendar(
-            view.store, ledger.working_calendar())
-        assert calendar.is_workday(date(2026, 8, 4))
-        assert july_dispatches(_obligations(view, calendar)) == {"2026-08-07"}
+        assert view.calendar.is_workday(date(2026, 8, 4))
+        assert july_dispatches(_obligations(view)) == {"2026-08-07"}
     # and a rebuild from the events counts the same
     from projections.projector import Projector
 
     Projector(ledger, store, ledger.working_calendar()).rebuild()
     with open_view(ledger, store, ledger.working_calendar(), as_of=date(2026, 8, 20)) as view:
-        assert july_dispatches(_obligations(view, ledger.working_calendar())) == {"2026-08-07"}
+        assert july_dispatches(_obligations(view)) == {"2026-08-07"}
 
 
-def _obligations(view, calendar) -> list[dict]:
+def _obligations(view) -> list[dict]:
     from projections import queries
 
-    return queries.obligations(view, calendar)
+    return queries.obligations(view)
 
 
 def test_db_init_records_the_rules_and_horizons_once(

@@ -214,7 +214,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
         calendar = cli.calendar
         with open_view(ledger, cli.store, calendar) as view:
             owed = [
-                o for o in queries.obligations(view, calendar, assignment=str(assignment.id))
+                o for o in queries.obligations(view, assignment=str(assignment.id))
                 if o["rule"] == rule and o["period"] == period
             ]
         who = f"{unit.name} on task {assignment.task_number}"

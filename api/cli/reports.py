@@ -28,7 +28,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             print("real and simulated events; simulated ones are marked [simulated] "
                   '(JSON: "simulated": true)', file=sys.stderr)
         # the trail is every event as recorded, whatever the date: no view as of a day
-        view = View(store, ledger.clock.today(), ledger.position(), snapshot=False)
+        view = View(store, ledger.clock.today(), ledger.position(), cli.calendar)
         records = ledger.records(after=args.after) if args.json else iter(())
         for event in _trail(view, flt, args.after):
             if event.simulated and not args.simulated:
@@ -129,13 +129,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         calendar = cli.calendar
         with open_view(ledger, store, calendar, as_of=asked.as_of,
                        position=asked.position) as view:
-            rows = paging.report_rows(kind, view, calendar, dict(asked.filters))
+            rows = paging.report_rows(kind, view, dict(asked.filters))
             page = paging.report_page(asked, rows, as_of=view.as_of, position=view.position)
             header = {
                 "report": kind,
                 "as_of": view.as_of.isoformat(),
                 "position": view.position,
-                "calendar_warnings": calendar.warnings_for({view.as_of.year}),
+                "calendar_warnings": view.calendar.warnings_for({view.as_of.year}),
             }
     # Unpaged and not the summary: exactly as before paging existed (the golden files).
     paged = asked.paged or args.summary

@@ -65,7 +65,7 @@ class AssignmentOne(MethodView):
         row = assignment_row(assignment_id)
         calendar = services().calendar
         with open_view(services().ledger, services().store, calendar) as view:
-            owed = queries.obligations(view, calendar, assignment=row.assignment_id)
+            owed = queries.obligations(view, assignment=row.assignment_id)
         return {**row.to_json(), "obligations": owed}
 
 
@@ -291,7 +291,7 @@ class AssignmentReports(MethodView):
         calendar = services().calendar
         with open_view(services().ledger, services().store, calendar,
                        as_of=query["as_of"], position=query["position"]) as view:
-            listed = queries.assignment_reports(view, calendar, row.assignment_id)
+            listed = queries.assignment_reports(view, row.assignment_id)
         return {
             "assignment_id": row.assignment_id,
             "unit_id": row.unit_id,

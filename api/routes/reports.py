@@ -71,7 +71,7 @@ def _report(kind: str, query: dict[str, Any]) -> dict[str, Any]:
     with open_view(svc.ledger, svc.store, svc.calendar, as_of=asked.as_of,
                    position=asked.position) as view:
         about = {"unit": unit, "plan": asked.filters["plan"], "task": asked.filters["task"]}
-        rows = paging.report_rows(kind, view, svc.calendar, about)
+        rows = paging.report_rows(kind, view, about)
     return paging.report_page(asked, rows, as_of=view.as_of,
                               position=view.position).envelope()
 

@@ -21,6 +21,14 @@ from ledger.rules import ReportingRules
 from ledger.vocabulary import ChaseKind
 from projections.facts import Batch, Facts, ProjectionHandlers, iso, json_text
 
+# The moves kept in rm_assignment_moves: what sets an assignment's role or status.
+MOVE_ASSIGNED, MOVE_REINSTATED, MOVE_ROLE_CHANGED = "assigned", "reinstated", "role_changed"
+MOVE_COMPLETED, MOVE_WITHDRAWN, MOVE_REOPENED = "completed", "withdrawn", "reopened"
+_ADD_MOVE = (
+    "INSERT INTO {s}rm_assignment_moves (assignment_id, position, business_date, move, "
+    "role) VALUES (?, ?, ?, ?, ?)"
+)
+
 _SET_STATUS = (
     "UPDATE {s}rm_assignments SET status = COALESCE(?, status), position = ? "
     "WHERE assignment_id = ?"
@@ -32,8 +40,8 @@ def assigned(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     sid = str(e.originator_id)
     batch.add(
         "INSERT INTO {s}rm_assignments (assignment_id, plan_id, task_id, task_number, "
-        "unit_id, unit_name, role, status, source, assigned_on, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "unit_id, unit_name, role, status, source, assigned_on, position, "
+        "assigned_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         sid,
         str(e.plan_id),
         str(e.task_id),
@@ -45,7 +53,9 @@ def assigned(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         e.source,
         iso(e.business_date),
         record.position,
+        record.position,
     )
+    batch.add(_ADD_MOVE, sid, record.position, iso(e.business_date), MOVE_ASSIGNED, e.role)
     _lay_out_obligations(e, batch, facts)
 
 
@@ -60,17 +70,21 @@ def reinstated(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         record.position,
         sid,
     )
+    batch.add(_ADD_MOVE, sid, record.position, iso(e.business_date), MOVE_REINSTATED, e.role)
     _release(sid, e.business_date, batch)
 
 
 def role_changed(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
+    sid = str(e.originator_id)
     batch.add(
         "UPDATE {s}rm_assignments SET role = ?, position = ? WHERE assignment_id = ?",
         e.role,
         record.position,
-        str(e.originator_id),
+        sid,
     )
+    batch.add(_ADD_MOVE, sid, record.position, iso(e.business_date), MOVE_ROLE_CHANGED,
+              e.role)
 
 
 def progress_reported(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
@@ -215,10 +229,12 @@ def chase_acknowledged(record: LedgerRecord, batch: Batch, facts: Facts) -> None
     # 签收: the first acknowledgement stands (the ledger records no second one)
     batch.add(
         "UPDATE {s}rm_chases SET acknowledged_on = ?, acknowledged_by = ?, "
-        "acknowledgement_id = ? WHERE event_id = ? AND acknowledgement_id IS NULL",
+        "acknowledgement_id = ?, acknowledged_position = ? WHERE event_id = ? "
+        "AND acknowledgement_id IS NULL",
         iso(e.business_date),
         e.actor,
         str(ids.event_id(e.originator_id, e.originator_version)),
+        record.position,
         str(e.chase),
     )
 
@@ -243,11 +259,12 @@ def extension_decided(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e, at = record.event, record.position
     batch.add(
         "UPDATE {s}rm_extensions SET decision = ?, new_due_on = ?, decided_by = ?, "
-        "decided_on = ?, position = ? WHERE request_id = ?",
+        "decided_on = ?, position = ?, decided_position = ? WHERE request_id = ?",
         "approved" if e.approved else "refused",
         iso(e.new_due_on),
         e.actor,
         iso(e.business_date),
+        at,
         at,
         str(e.request),
     )
@@ -271,6 +288,8 @@ def ended(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e, at = record.event, record.position
     sid = str(e.originator_id)
     batch.add(_SET_STATUS, facts.status(sid), at, sid)
+    move = MOVE_COMPLETED if isinstance(e, Assignment.Completed) else MOVE_WITHDRAWN
+    batch.add(_ADD_MOVE, sid, at, iso(e.business_date), move, None)
     # reports falling due after 办结 or withdrawal are no longer owed
     batch.add(
         "UPDATE {s}rm_obligations SET void_position = ? WHERE assignment_id = ? "
@@ -285,6 +304,7 @@ def reopened(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
     sid = str(e.originator_id)
     batch.add(_SET_STATUS, facts.status(sid), record.position, sid)
+    batch.add(_ADD_MOVE, sid, record.position, iso(e.business_date), MOVE_REOPENED, None)
     _release(sid, e.business_date, batch)
 
 

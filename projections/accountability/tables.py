@@ -11,7 +11,10 @@ from __future__ import annotations
 #: Bump when the handlers change what they write without the DDL changing.
 # 2: simulated events no longer reach the accountability tables; chases record
 # the ladder rule that fired and the acknowledgements
-HANDLER_VERSION = 2
+# 3: rows carry the position (and business date) each fact took effect at, and the
+# moves of every assignment are kept, so a report as of an earlier (date, position)
+# is a query over these tables (projections.standing)
+HANDLER_VERSION = 3
 
 TABLES: list[tuple[str, str]] = [
     (
@@ -24,7 +27,17 @@ TABLES: list[tuple[str, str]] = [
             corrections INTEGER NOT NULL DEFAULT 0, last_report_id TEXT,
             last_report_period TEXT, last_report_on TEXT,
             reminders INTEGER NOT NULL DEFAULT 0, urges INTEGER NOT NULL DEFAULT 0,
-            escalations INTEGER NOT NULL DEFAULT 0, position BIGINT NOT NULL)""",
+            escalations INTEGER NOT NULL DEFAULT 0, position BIGINT NOT NULL,
+            assigned_position BIGINT NOT NULL)""",
+    ),
+    # every move that sets an assignment's role or status, in ledger order: assigned,
+    # reinstated, role_changed, completed, withdrawn, reopened (as-of reads replay them)
+    (
+        "rm_assignment_moves",
+        """CREATE TABLE IF NOT EXISTS {s}rm_assignment_moves (
+            assignment_id TEXT NOT NULL, position BIGINT NOT NULL,
+            business_date TEXT NOT NULL, move TEXT NOT NULL, role TEXT,
+            PRIMARY KEY (assignment_id, position))""",
     ),
     (
         "rm_reports",
@@ -65,7 +78,7 @@ TABLES: list[tuple[str, str]] = [
             kind TEXT NOT NULL, obligation TEXT NOT NULL, period TEXT NOT NULL,
             due_on TEXT, business_date TEXT NOT NULL, reason TEXT NOT NULL,
             state TEXT, trigger TEXT, position BIGINT NOT NULL, acknowledged_on TEXT,
-            acknowledged_by TEXT, acknowledgement_id TEXT)""",
+            acknowledged_by TEXT, acknowledgement_id TEXT, acknowledged_position BIGINT)""",
     ),
     (
         "rm_extensions",
@@ -73,14 +86,20 @@ TABLES: list[tuple[str, str]] = [
             request_id TEXT PRIMARY KEY, assignment_id TEXT NOT NULL, obligation TEXT NOT NULL,
             period TEXT NOT NULL, requested_due_on TEXT NOT NULL, requested_on TEXT NOT NULL,
             reason TEXT NOT NULL, decision TEXT, new_due_on TEXT, decided_by TEXT,
-            decided_on TEXT, position BIGINT NOT NULL)""",
+            decided_on TEXT, position BIGINT NOT NULL, decided_position BIGINT)""",
     ),
 ]
 
 INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_assignments_unit ON {s}rm_assignments (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_assignments_task ON {s}rm_assignments (task_id)",
-    "CREATE INDEX IF NOT EXISTS rm_reports_assignment ON {s}rm_reports (assignment_id, period)",
+    # target progress reads the reports of the tasks that have targets
+    "CREATE INDEX IF NOT EXISTS rm_reports_task ON {s}rm_reports (task_id, position)",
+    # a report as of (date, position): the first report of a period that counts
+    "CREATE INDEX IF NOT EXISTS rm_reports_standing ON {s}rm_reports "
+    "(assignment_id, period, position, business_date)",
+    "CREATE INDEX IF NOT EXISTS rm_assignment_moves_move ON {s}rm_assignment_moves "
+    "(move, position)",
     "CREATE INDEX IF NOT EXISTS rm_corrections_assignment ON {s}rm_corrections "
     "(assignment_id, position)",
     # the everyday overdue question only looks at obligations nobody has reported yet

@@ -33,6 +33,8 @@ TABLES: list[tuple[str, str]] = [
 
 INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_audit_task ON {s}rm_audit (plan_id, task_number)",
+    # is anything dated after an as-of date? (projections.views.open_view)
+    "CREATE INDEX IF NOT EXISTS rm_audit_day ON {s}rm_audit (business_date)",
     "CREATE INDEX IF NOT EXISTS rm_audit_unit ON {s}rm_audit (unit_id)",
     "CREATE INDEX IF NOT EXISTS rm_audit_actor ON {s}rm_audit (actor)",
     "CREATE INDEX IF NOT EXISTS rm_audit_stream ON {s}rm_audit (stream_id)",

@@ -60,24 +60,33 @@ def day_marked(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         e.actor,
         record.position,
     )
+    batch.add(
+        "INSERT INTO {s}rm_calendar_marks (position, day, mark, business_date) "
+        "VALUES (?, ?, ?, ?)",
+        record.position,
+        iso(e.day),
+        e.mark,
+        iso(e.business_date),
+    )
 
 
 def year_confirmed(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
     batch.add(
-        "INSERT INTO {s}rm_calendar_years (year, actor, position) VALUES (?, ?, ?) "
-        "ON CONFLICT (year) DO NOTHING",
+        "INSERT INTO {s}rm_calendar_years (year, actor, position, business_date) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (year) DO NOTHING",
         e.year,
         e.actor,
         record.position,
+        iso(e.business_date),
     )
 
 
 def rules_recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
     batch.add(
-        "INSERT INTO {s}rm_rules (position, version, business_date, actor, rule_values) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO {s}rm_rules (position, version, business_date, actor, rule_values, "
+        "months_changed) VALUES (?, ?, ?, ?, ?, ?)",
         record.position,
         e.version,
         iso(e.business_date),
@@ -88,6 +97,7 @@ def rules_recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
             "calendar_package": e.calendar_package,
             "calendar_base": e.calendar_base,
         }),
+        json_text([f"{month:%Y-%m}" for month in facts.months_recounted]),
     )
 
 

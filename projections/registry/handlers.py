@@ -19,7 +19,8 @@ def plan_registered(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     batch.add(
         "INSERT INTO {s}rm_plans (plan_id, natural_key, doc_number, title, issuer, "
         "issued_on, closed_on, source_sha256, targets, obligations, task_numbers, "
-        "position) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+        "position, registered_position, registered_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
         str(e.originator_id),
         e.natural_key,
         e.doc_number,
@@ -31,6 +32,8 @@ def plan_registered(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         json_text(e.obligations),
         json_text(e.task_numbers),
         record.position,
+        record.position,
+        iso(e.business_date),
     )
 
 
@@ -72,7 +75,8 @@ def task_registered(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     e = record.event
     batch.add(
         "INSERT INTO {s}rm_tasks (task_id, plan_id, number, ordinal, section, title, "
-        "text, targets, units, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "text, targets, units, position, registered_position, registered_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         str(e.originator_id),
         str(e.plan_id),
         e.number,
@@ -83,6 +87,8 @@ def task_registered(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
         json_text(e.targets),
         json_text(e.units),
         record.position,
+        record.position,
+        iso(e.business_date),
     )
 
 

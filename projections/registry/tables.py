@@ -8,7 +8,8 @@ changing it, or what the handlers write (then bump ``HANDLER_VERSION``), makes
 from __future__ import annotations
 
 #: Bump when the handlers change what they write without the DDL changing.
-HANDLER_VERSION = 1
+# 2: plans and tasks keep the position and business date they were registered at
+HANDLER_VERSION = 2
 
 TABLES: list[tuple[str, str]] = [
     (
@@ -17,14 +18,16 @@ TABLES: list[tuple[str, str]] = [
             plan_id TEXT PRIMARY KEY, natural_key TEXT NOT NULL, doc_number TEXT,
             title TEXT NOT NULL, issuer TEXT, issued_on TEXT, closed_on TEXT,
             source_sha256 TEXT, targets TEXT NOT NULL, obligations TEXT NOT NULL,
-            task_numbers TEXT NOT NULL, ladder TEXT, position BIGINT NOT NULL)""",
+            task_numbers TEXT NOT NULL, ladder TEXT, position BIGINT NOT NULL,
+            registered_position BIGINT NOT NULL, registered_on TEXT NOT NULL)""",
     ),
     (
         "rm_tasks",
         """CREATE TABLE IF NOT EXISTS {s}rm_tasks (
             task_id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, number TEXT NOT NULL,
             ordinal INTEGER NOT NULL, section TEXT, title TEXT NOT NULL, text TEXT NOT NULL,
-            targets TEXT NOT NULL, units TEXT NOT NULL, position BIGINT NOT NULL)""",
+            targets TEXT NOT NULL, units TEXT NOT NULL, position BIGINT NOT NULL,
+            registered_position BIGINT NOT NULL, registered_on TEXT NOT NULL)""",
     ),
     (
         "rm_units",

@@ -540,7 +540,7 @@ def briefing_context(
     plan_short = {p.plan_id: short_plan(p.title) for p in plans}
     plan_order = {p.plan_id: i for i, p in enumerate(plans)}
     tasks = board_tasks(view, plan_short, plan_order)
-    obligations = queries.obligations(view, calendar)
+    obligations = queries.obligations(view)
     overdue_rows = [r for r in obligations if r["status"] == ObligationState.OVERDUE]
     targets = queries.target_rows(view, config.thresholds)  # pure progress lights
     this = period_figures(view, obligations, period, close, calendar)
@@ -558,7 +558,6 @@ def briefing_context(
         "as_of": view.as_of,
         "as_of_iso": view.as_of.isoformat(),
         "position": view.position,
-        "snapshot": view.snapshot,
         "plans": [
             {"plan_id": p.plan_id, "title": p.title, "short": plan_short[p.plan_id],
              "doc": p.doc_number}
@@ -587,7 +586,7 @@ def briefing_context(
     context["board_counts"] = Counter(t.light for t in context["board"])
     cadence = Cadence(kind)
     if cadence is Cadence.MONTHLY:
-        context["ranking"] = evaluation.ranking(queries.unit_scorecards(view, calendar))
+        context["ranking"] = evaluation.ranking(queries.unit_scorecards(view))
         kinds = briefing_data.unit_kinds(store)
         context["annex"] = annex(queries.responsibilities(view), plan_short, plan_order, kinds)
     else:

@@ -27,7 +27,8 @@ from projections.db import ReadStore
 from projections.evaluation import TargetProgress
 from projections.projector import Projector
 from projections.rules import rules_at
-from projections.views import View, knowledge_position, open_view
+from projections.snapshot import open_snapshot
+from projections.views import View, knowledge_position
 from scheduler.briefings.evaluate import (
     DEFAULT_CONFIG,
     BriefingConfig,
@@ -129,9 +130,9 @@ def render_briefing(
     if position is None:
         Projector(ledger, store, calendar).catch_up()
         position = knowledge_position(store, day)
-    # a briefing reads no bookkeeping table: markers after its position need no snapshot
-    with open_view(ledger, store, calendar, as_of=day, position=position,
-                   bookkeeping_matters=False) as view:
+    # a briefing's figures read tables that keep no history (projections.briefing_data):
+    # past a later real event, it is rendered from a replay
+    with open_snapshot(ledger, store, calendar, as_of=day, position=position) as view:
         # judged by the rules recorded as of the briefing's date and position, unless
         # the caller gave its own
         in_force = rules_at(view.store, view.position, view.as_of)

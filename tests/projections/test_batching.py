@@ -201,8 +201,9 @@ def _database() -> sqlite3.Connection:
     for assignment in _ASSIGNMENTS:
         connection.execute(
             "INSERT INTO rm_assignments (assignment_id, plan_id, task_id, task_number, "
-            "unit_id, unit_name, role, status, source, assigned_on, position) "
-            "VALUES (?, 'plan', 't', '1', 'u', 'n', 'lead', 'new', 'office', '2026-01-01', 0)",
+            "unit_id, unit_name, role, status, source, assigned_on, position, "
+            "assigned_position) VALUES "
+            "(?, 'plan', 't', '1', 'u', 'n', 'lead', 'new', 'office', '2026-01-01', 0, 0)",
             (assignment,),
         )
     return connection

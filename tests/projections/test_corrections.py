@@ -73,8 +73,8 @@ def corrected(ledger: Ledger, world: dict) -> list:
 def test_a_report_reads_with_its_corrections(ledger: Ledger, store: ReadStore, world) -> None:
     chain = corrected(ledger, world)
     with open_view(ledger, store, CALENDAR) as view:
-        listed = queries.assignment_reports(view, CALENDAR, str(world["hr"]))
-        targets = queries.target_progress(view, calendar=CALENDAR)
+        listed = queries.assignment_reports(view, str(world["hr"]))
+        targets = queries.target_progress(view)
     (report,) = listed
     assert report["report_id"] == str(world["on_time"])
     assert report["original"] == {
@@ -114,11 +114,11 @@ def test_on_time_status_is_not_moved_by_late_corrections(
     with open_view(ledger, store, CALENDAR, as_of=date(2026, 7, 20)) as view:
         statuses = {
             (r["unit_name"], r["period"]): (r["status"], r["working_days_late"])
-            for r in queries.obligations(view, CALENDAR)
+            for r in queries.obligations(view)
             if r["task_number"] == "（十一）" and r["rule"] == "implementation-report-quarterly"
         }
-        cards = {c["unit"]: c for c in queries.scorecard(view, CALENDAR)}
-        late = queries.assignment_reports(view, CALENDAR, str(world["edu"]))
+        cards = {c["unit"]: c for c in queries.scorecard(view)}
+        late = queries.assignment_reports(view, str(world["edu"]))
     assert statuses[(HR, "2026-Q2")] == ("submitted_on_time", 0)
     assert statuses[(EDU, "2026-Q2")] == ("submitted_late", 3)
     assert cards[HR]["on_time"] == 1
@@ -150,8 +150,8 @@ def test_a_view_before_the_corrections_reads_the_report_as_first_made(
     before = ledger.position()
     corrected(ledger, world)
     with open_view(ledger, store, CALENDAR, position=before) as view:
-        assert view.snapshot
-        (report,) = queries.assignment_reports(view, CALENDAR, str(world["hr"]))
+        assert not view.current
+        (report,) = queries.assignment_reports(view, str(world["hr"]))
     assert report["corrections"] == []
     assert report["current"] == report["original"] == {
         "narrative": "创业培训8000人",
@@ -173,7 +173,7 @@ def test_rebuilt_tables_equal_incremental_ones_with_old_and_new_corrections(
     incremental = dump(store)
     assert len(incremental["rm_corrections"]) == 2 + len(chain)
     with open_view(ledger, store, CALENDAR) as view:
-        (late,) = queries.assignment_reports(view, CALENDAR, str(world["edu"]))
+        (late,) = queries.assignment_reports(view, str(world["edu"]))
     assert late["corrections"][0]["replaces_metrics"] is True
     assert late["current"] == {"narrative": "培训2100人",
                                "metrics": {"创业培训": 2100, "就业见习": 12}}

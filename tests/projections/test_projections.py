@@ -112,7 +112,7 @@ def test_units_per_task(seeded: Ledger, store: ReadStore) -> None:
 
 def test_overdue_as_of_a_date(seeded: Ledger, store: ReadStore) -> None:
     with view(seeded, store, as_of=date(2026, 7, 20)) as v:
-        late = queries.overdue(v, CALENDAR)
+        late = queries.overdue(v)
     q2 = [
         r for r in late if r["period"] == "2026-Q2" and r["plan_title"].startswith("内蒙古自治区稳")
     ]
@@ -124,12 +124,12 @@ def test_overdue_as_of_a_date(seeded: Ledger, store: ReadStore) -> None:
     assert {r["working_days_late"] for r in q2} == {9}
     assert late == sorted(late, key=lambda r: -r["working_days_late"])  # most severe first
     with view(seeded, store, as_of=date(2026, 7, 7)) as v:
-        assert not [r for r in queries.overdue(v, CALENDAR) if r["period"] == "2026-Q2"]
+        assert not [r for r in queries.overdue(v) if r["period"] == "2026-Q2"]
 
 
 def test_obligation_statuses(seeded: Ledger, store: ReadStore) -> None:
     with view(seeded, store, as_of=date(2026, 7, 20)) as v:
-        rows = queries.obligations(v, CALENDAR, unit="教育厅")
+        rows = queries.obligations(v, unit="教育厅")
     eleven = next(r for r in rows if r["task_number"] == "（十一）" and r["period"] == "2026-Q2")
     assert (eleven["status"], eleven["working_days_late"]) == ("submitted_late", 3)
     hr = queries_for(seeded, store, HR, date(2026, 7, 20))
@@ -141,7 +141,7 @@ def queries_for(ledger, store, unit, day):
     with view(ledger, store, as_of=day) as v:
         return {
             (r["task_number"], r["period"]): (r["status"], r["working_days_late"])
-            for r in queries.obligations(v, CALENDAR, unit=unit)
+            for r in queries.obligations(v, unit=unit)
             if r["rule"].startswith("implementation-report")
         }
 
@@ -156,7 +156,7 @@ def test_extension_moves_the_due_date(seeded: Ledger, store: ReadStore) -> None:
     with view(seeded, store, as_of=date(2026, 7, 20)) as v:
         statuses = {
             (r["task_number"], r["period"], r["rule"]): r["status"]
-            for r in queries.obligations(v, CALENDAR, unit="商务厅")
+            for r in queries.obligations(v, unit="商务厅")
         }
     assert statuses[("（三）", "2026-Q2", "implementation-report-quarterly")] == "extended"
     assert statuses[("（二）", "2026-Q2", "implementation-report-quarterly")] == "overdue"
@@ -164,7 +164,7 @@ def test_extension_moves_the_due_date(seeded: Ledger, store: ReadStore) -> None:
 
 def test_target_progress(seeded: Ledger, store: ReadStore) -> None:
     with view(seeded, store, as_of=date(2026, 7, 20)) as v:
-        rows = queries.target_progress(v, calendar=CALENDAR)
+        rows = queries.target_progress(v)
     training = next(r for r in rows if r["indicator"] == "创业培训")
     assert training["actual"] == 10_000 and training["additive"]
     assert training["percent"] == 50.0  # of 20,000 a year
@@ -176,7 +176,7 @@ def test_target_progress(seeded: Ledger, store: ReadStore) -> None:
 
 def test_scorecard(seeded: Ledger, store: ReadStore) -> None:
     with view(seeded, store, as_of=date(2026, 7, 20)) as v:
-        cards = {c["unit"]: c for c in queries.scorecard(v, CALENDAR)}
+        cards = {c["unit"]: c for c in queries.scorecard(v)}
     edu = cards["自治区教育厅"]
     assert edu["reports_made"] == 1 and edu["on_time"] == 0
     assert edu["reports_due"] > edu["reports_made"]
@@ -186,7 +186,7 @@ def test_scorecard(seeded: Ledger, store: ReadStore) -> None:
 def test_as_of_and_position_read_the_same_forever(seeded: Ledger, store: ReadStore) -> None:
     head = seeded.position()
     with view(seeded, store, as_of=date(2026, 7, 20), position=head) as v:
-        before = queries.overdue(v, CALENDAR)
+        before = queries.overdue(v)
         responsibilities_before = queries.responsibilities(v, unit=HR)
     # later facts, five days on: more reports, a withdrawal
     seeded.clock.advance(days=5)  # now 2026-07-25 in Shanghai
@@ -197,12 +197,12 @@ def test_as_of_and_position_read_the_same_forever(seeded: Ledger, store: ReadSto
         "调整",
     )
     with view(seeded, store, as_of=date(2026, 7, 20), position=head) as v:
-        assert v.snapshot
-        assert queries.overdue(v, CALENDAR) == before
+        assert not v.current
+        assert queries.overdue(v) == before
         assert queries.responsibilities(v, unit=HR) == responsibilities_before
     with view(seeded, store, as_of=date(2026, 7, 26)) as v:
         late = {
-            (r["unit_name"], r["task_number"], r["period"]) for r in queries.overdue(v, CALENDAR)
+            (r["unit_name"], r["task_number"], r["period"]) for r in queries.overdue(v)
         }
     assert (HR, "（一）", "2026-Q2") not in late
     assert ("自治区商务厅", "（二）", "2026-Q3") not in late

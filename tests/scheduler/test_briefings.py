@@ -301,10 +301,10 @@ def test_monthly_briefing_reads_right(world: Fixture, june: RenderedBriefing, tm
     with open_view(world.ledger, world.store, CALENDAR, as_of=date(2026, 6, 30)) as view:
         due = [
             r
-            for r in queries.obligations(view, CALENDAR)
+            for r in queries.obligations(view)
             if "2026-06-01" <= r["due_on"] <= "2026-06-30"
         ]
-        overdue_units = {r["unit_name"] for r in queries.overdue(view, CALENDAR)}
+        overdue_units = {r["unit_name"] for r in queries.overdue(view)}
     assert f"应报送报告{len(due)}份" in text
     assert "其中按时报送33份" in text
     assert f"按时报送率{100 * 33 / len(due):.1f}%" in text

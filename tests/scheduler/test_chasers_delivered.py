@@ -299,10 +299,10 @@ def test_every_report_reads_the_same_with_and_without_a_rehearsal(
             with open_view(ledger, store, calendar, as_of=as_of) as view:
                 answers.append({
                     "responsibilities": queries.responsibilities(view),
-                    "overdue": queries.overdue(view, calendar),
-                    "targets": queries.target_progress(view, calendar=calendar),
-                    "scorecard": queries.scorecard(view, calendar),
-                    "obligations": queries.obligations(view, calendar),
+                    "overdue": queries.overdue(view),
+                    "targets": queries.target_progress(view),
+                    "scorecard": queries.scorecard(view),
+                    "obligations": queries.obligations(view),
                 })
         finally:
             store.close()
