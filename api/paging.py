@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from projections import queries, summaries
+from projections.rules import rules_at
 
 MAX_LIMIT = 1000
 #: Far above any cursor this module writes (filters are at most 200 characters each).
@@ -182,7 +183,13 @@ REPORT_KINDS = ("responsibilities", "overdue", "targets", "scorecard", "overdue-
 
 def report_rows(kind: str, view: Any, about: Mapping[str, Any]) -> list[Any]:
     """The whole report, every row, as ``projections.queries`` computes it: the API and
-    the CLI both read it here, and page it with :func:`report_page`."""
+    the CLI both read it here, and page it with :func:`report_page`.
+
+    Thresholds are the rules recorded as of the view's date and position
+    (:func:`projections.rules.rules_at`), so the report reads the same after a later
+    change of them; the view's calendar counts on the holiday data recorded by then
+    (:func:`projections.standing.calendar_at`)."""
+    in_force = rules_at(view.store, view.position, view.as_of)
     if kind == "responsibilities":
         return queries.responsibilities(view, **about)
     if kind == "overdue":
@@ -191,7 +198,7 @@ def report_rows(kind: str, view: Any, about: Mapping[str, Any]) -> list[Any]:
         return [unit.to_json()
                 for unit in summaries.overdue_by_unit(queries.overdue(view, **about))]
     if kind == "targets":
-        return queries.target_progress(view, **about)
+        return queries.target_progress(view, in_force.thresholds, **about)
     if kind == "scorecard":
         return queries.scorecard(view, **about)
     raise ValueError(f"no report {kind!r}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from api.idempotency import IdempotencyStore
 from api.tokens import TokenStore
+from ledger.acts import Act
 from ledger.application import Ledger, open_ledger
 from ledger.calendar import WorkingDayCalendar
 from ledger.clock import Clock, SystemClock
@@ -129,6 +130,26 @@ def create_kept_tables(store: ReadStore) -> None:
     TokenStore(store).create_table()
     IdempotencyStore(store).create_table()
     create_outbox(store)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What ``db init`` wrote into the ledger: the rules (first time only) and the
+    horizons of plans registered before horizons were recorded."""
+
+    rules_position: int | None
+    horizons: int
+
+
+def initialise(ledger: Ledger, store: ReadStore, act: Act) -> Initialised:
+    """Everything ``taskledger db init`` does beyond making tables, each part once:
+    the kept tables, the reporting rules (version 1: the code's defaults and the
+    installed ``chinesecalendar``'s data) and the missing plan horizons. Run again, it
+    writes nothing."""
+    create_kept_tables(store)
+    rules = ledger.record_rules_once(act)
+    horizons = ledger.record_missing_horizons(act)
+    return Initialised(rules.position, len(horizons))
 
 
 def require_kept_tables(store: ReadStore, display: str) -> None:

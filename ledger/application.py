@@ -28,15 +28,17 @@ from eventsourcing.persistence import (
     ProgrammingError,
     Transcoding,
 )
+from eventsourcing.utils import get_topic
 
 from ledger import ids
 from ledger.acts import Act
 from ledger.assignment import Assignment
-from ledger.calendar import ChineseCalendar
+from ledger.calendar import CalendarBase, ChineseCalendar
 from ledger.clock import Clock, SystemClock
 from ledger.cycle import Cycle
-from ledger.duties import OwedReport, PlanDuty, obligation_horizon, owed_report, plan_duties
+from ledger.duties import OwedReport, PlanDuty, owed_report, plan_duties
 from ledger.errors import (
+    ActionNotAllowed,
     ConcurrentWriteConflict,
     InvalidInput,
     LedgerError,
@@ -49,6 +51,8 @@ from ledger.errors import (
 )
 from ledger.periods import Period
 from ledger.plan import Plan, Task
+from ledger.rules import DEFAULTS as RULE_DEFAULTS
+from ledger.rules import RULES_SINCE, ReportingRules, RuleValues
 from ledger.store import StoreConfig, prepare_sqlite_file, require_store
 from ledger.unit import Unit
 from ledger.validation import clean_text
@@ -206,7 +210,7 @@ class Ledger(Application[UUID]):
         self._stream_locks = _StreamLocks()
         self._contended: dict[UUID, float] = {}  # stream -> when it last met a conflict
         self._duties_cache: dict[tuple[UUID, int], tuple[list[PlanDuty], date]] = {}
-        self._calendar_cache: tuple[int, ChineseCalendar] | None = None
+        self._calendar_cache: tuple[tuple[int, int], ChineseCalendar] | None = None
         try:
             super().__init__(env)
         except (OperationalError, StoreDatabaseError) as error:
@@ -821,10 +825,7 @@ class Ledger(Application[UUID]):
         key = (plan.id, plan.version)
         facts = self._duties_cache.get(key)
         if facts is None:
-            facts = (
-                plan_duties(plan.obligations),
-                obligation_horizon(plan.issued_on or date(2000, 1, 1), plan.targets),
-            )
+            facts = (plan_duties(plan.obligations), plan.horizon_in_force)
             self._duties_cache[key] = facts
         return facts
 
@@ -997,27 +998,98 @@ class Ledger(Application[UUID]):
 
     # ---- the working-day calendar --------------------------------------------------------
     def working_calendar(self) -> ChineseCalendar:
-        """Chinese holidays and 调休, with the office's recorded adjustments.
+        """Chinese holidays and 调休 as recorded (:mod:`ledger.rules`; the installed
+        package's data for a store that recorded none), with the office's adjustments.
 
-        Rebuilt only when the office's calendar log has changed: one indexed read of its
-        latest version, instead of replaying the log on every call (the API and the
-        chaser checks ask several times per request). A calendar is never changed once
-        made, so one instance can serve every caller.
+        Rebuilt only when the office's calendar log or the recorded rules have changed:
+        one indexed read of each stream's latest version, instead of replaying them on
+        every call (the API and the chaser checks ask several times per request). A
+        calendar is never changed once made, so one instance can serve every caller.
         """
         from ledger.calendar_log import CalendarLog
 
         log_id = ids.calendar_log_id()
-        try:
-            latest = self.recorder.select_events(log_id, desc=True, limit=1)
-        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
-            raise StoreUnavailable(_store_message(error)) from None
-        version = latest[0].originator_version if latest else 0
+        version = (self._latest_version(log_id), self._latest_version(ids.reporting_rules_id()))
         cached = self._calendar_cache
         if cached is None or cached[0] != version:
             log = self.find(log_id)
-            calendar = log.calendar() if isinstance(log, CalendarLog) else ChineseCalendar()
+            rules = self.reporting_rules()
+            base = rules.base() if rules is not None else None
+            calendar = (
+                log.calendar(base) if isinstance(log, CalendarLog) else ChineseCalendar(base=base)
+            )
             cached = self._calendar_cache = (version, calendar)
         return cached[1]
+
+    def _latest_version(self, stream: UUID) -> int:
+        try:
+            latest = self.recorder.select_events(stream, desc=True, limit=1)
+        except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+            raise StoreUnavailable(_store_message(error)) from None
+        return latest[0].originator_version if latest else 0
+
+    def _registered_plans(self) -> list[UUID]:
+        """Every plan's id, from the store's index of event topics (nothing decoded)."""
+        topic = get_topic(Plan.Registered)
+        found, start = [], 1
+        while True:
+            try:
+                page = self.recorder.select_notifications(start, 1000, topics=[topic])
+            except (OperationalError, ProgrammingError, StoreDatabaseError) as error:
+                raise StoreUnavailable(_store_message(error)) from None
+            found.extend(n.originator_id for n in page)
+            if len(page) < 1000:
+                return found
+            start = page[-1].id + 1
+
+    # ---- the rules reports are judged by ----------------------------------------------
+    def reporting_rules(self) -> ReportingRules | None:
+        """The rules as last recorded, or None for a store that never recorded any."""
+        found = self.find(ids.reporting_rules_id())
+        return found if isinstance(found, ReportingRules) else None
+
+    def record_rules_once(self, act: Act) -> Receipt:
+        """Record the code's default rules and the installed package's holiday data as
+        version 1, counting from :data:`~ledger.rules.RULES_SINCE`; nothing if any are
+        recorded already (``taskledger db init`` calls this every time)."""
+        rules_id = ids.reporting_rules_id()
+        if self._exists(rules_id):
+            return Receipt(rules_id, (), None, created=False)
+        return self._create(
+            ReportingRules.open(act.on(RULES_SINCE), rules_id, RULE_DEFAULTS,
+                                CalendarBase.from_package())
+        )
+
+    def record_rules(
+        self, act: Act, values: RuleValues, base: CalendarBase | None = None
+    ) -> Receipt:
+        """Record a new version of the rules (``base`` None keeps the calendar data);
+        the same values again write nothing."""
+        rules_id = ids.reporting_rules_id()
+        if not self._exists(rules_id):
+            self.record_rules_once(act)
+        _, position = self._change(
+            rules_id, ReportingRules, lambda: ActionNotAllowed("no rules are recorded"),
+            lambda rules: rules.record(act, values, base),
+        )
+        return Receipt(rules_id, (), position, created=position is not None)
+
+    def record_missing_horizons(self, act: Act) -> list[Receipt]:
+        """Give every plan registered before horizons were recorded its horizon, once,
+        dated as the plan's issue (the day its obligations counted from)."""
+        receipts = []
+        for plan_id in self._registered_plans():
+            plan = self.get_plan(plan_id)
+            if plan.horizon is not None:
+                continue
+            dated = act.on(min(plan.issued_on or act.business_date, act.business_date))
+            _, position = self._change(
+                plan_id, Plan, lambda gone=plan_id: UnknownPlan(f"unknown plan {gone}"),
+                lambda p, dated=dated: p.record_horizon(dated),
+            )
+            if position is not None:
+                receipts.append(Receipt(plan_id, (), position))
+        return receipts
 
     def adjust_calendar(
         self,

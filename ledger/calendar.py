@@ -16,6 +16,12 @@ Two implementations stand behind one interface:
   :meth:`~WorkingDayCalendar.warnings_for` until the office confirms it: a due date
   computed on a guess must never pass for an official one.
 
+The official data can also come from the ledger rather than the package: a
+:class:`CalendarBase` is the package's holidays and 调休 days as recorded once
+(:mod:`ledger.rules`), so a deadline counted years ago is counted the same after the
+package is upgraded. :func:`calendar_from` builds a calendar from a recorded base and
+the office's overrides.
+
 Both are immutable once built: the office edits overrides elsewhere (the CLI stores
 them) and a new calendar is built from the new table. Each year is tabulated once,
 lazily, into a set (for :meth:`is_workday`) and a sorted list (for ``bisect``), so the
@@ -31,7 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ledger.errors import ConfigurationError
 
@@ -234,6 +240,86 @@ class WeekdayCalendar(TabulatedCalendar):
 
 
 @dataclass(frozen=True)
+class CalendarBase:
+    """Official holiday data for the years it covers, as recorded in the ledger.
+
+    ``years`` maps a year to its holidays and its adjusted working days (调休), each a
+    mapping of date to the holiday's name, exactly as ``chinesecalendar`` lists them:
+    a listed holiday is a day off (weekends included), a listed working day is worked
+    (weekends included), any other day is worked Monday to Friday. ``package`` names
+    the release the data was taken from (e.g. ``chinesecalendar 1.11.0``).
+    """
+
+    package: str
+    years: Mapping[int, tuple[Mapping[date, str], Mapping[date, str]]]
+
+    @classmethod
+    def from_package(cls) -> CalendarBase:
+        """What the installed ``chinesecalendar`` knows, year by year (2004 to its last)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        import chinese_calendar
+        from chinese_calendar import constants
+
+        try:
+            release = f"chinesecalendar {version('chinesecalendar')}"
+        except PackageNotFoundError:  # vendored or unusual install: still say what it is
+            release = "chinesecalendar (unknown version)"
+        years: dict[int, tuple[dict[date, str], dict[date, str]]] = {}
+        year = FIRST_OFFICIAL_YEAR
+        while True:
+            try:
+                chinese_calendar.is_workday(date(year, 7, 1))
+            except NotImplementedError:
+                break
+            years[year] = (
+                {d: str(n) for d, n in constants.holidays.items() if d.year == year},
+                {d: str(n) for d, n in constants.workdays.items() if d.year == year},
+            )
+            year += 1
+        return cls(release, years)
+
+    def to_recorded(self) -> dict[str, dict[str, dict[str, str]]]:
+        """As an event carries it: ``{"2026": {"holidays": {iso: name}, "workdays": {...}}}``."""
+        return {
+            str(year): {
+                "holidays": {d.isoformat(): n for d, n in sorted(holidays.items())},
+                "workdays": {d.isoformat(): n for d, n in sorted(workdays.items())},
+            }
+            for year, (holidays, workdays) in sorted(self.years.items())
+        }
+
+    @classmethod
+    def from_recorded(cls, package: str, recorded: Mapping[str, Mapping[str, Any]]) -> CalendarBase:
+        return cls(
+            package,
+            {
+                int(year): (
+                    {date.fromisoformat(d): n for d, n in days["holidays"].items()},
+                    {date.fromisoformat(d): n for d, n in days["workdays"].items()},
+                )
+                for year, days in recorded.items()
+            },
+        )
+
+    def detail(self, day: date) -> tuple[bool, str | None] | None:
+        """(working day?, holiday name) for a day of a covered year; None outside them."""
+        listed = self.years.get(day.year)
+        if listed is None:
+            return None
+        holidays, workdays = listed
+        if day in workdays:
+            return True, workdays[day]
+        if day in holidays:
+            return False, holidays[day]
+        return day.weekday() < 5, None
+
+
+#: The first year ``chinesecalendar`` has data for.
+FIRST_OFFICIAL_YEAR = 2004
+
+
+@dataclass(frozen=True)
 class DayInfo:
     """Why a day is what it is, for ``taskledger calendar show`` and for audits."""
 
@@ -256,14 +342,18 @@ class ChineseCalendar(TabulatedCalendar):
     Years the package covers are always "confirmed". The package's coverage is probed
     (it raises ``NotImplementedError`` outside it), not hard-coded, so upgrading
     ``chinesecalendar`` to a release with 2027 data confirms 2027 with no code change.
+    With a recorded ``base`` (:class:`CalendarBase`) the package is not consulted at
+    all: the base's years are the official ones.
     """
 
     def __init__(
         self,
         overrides: Mapping[date, str] | None = None,
         confirmed_years: Iterable[int] = (),
+        base: CalendarBase | None = None,
     ) -> None:
         super().__init__()
+        self._base = base
         self._overrides: dict[date, bool] = {}
         for day, mark in (overrides or {}).items():
             if not isinstance(day, date) or isinstance(day, _dt.datetime):
@@ -289,8 +379,15 @@ class ChineseCalendar(TabulatedCalendar):
     def confirmed_years(self) -> frozenset[int]:
         return self._confirmed
 
+    @property
+    def base(self) -> CalendarBase | None:
+        """The recorded official data this calendar counts on; None: the package's."""
+        return self._base
+
     def has_official_data(self, year: int) -> bool:
-        """Whether the installed ``chinesecalendar`` knows ``year``."""
+        """Whether the recorded base (else the installed ``chinesecalendar``) knows ``year``."""
+        if self._base is not None:
+            return year in self._base.years
         known = self._covered.get(year)
         if known is None:
             import chinese_calendar
@@ -313,7 +410,10 @@ class ChineseCalendar(TabulatedCalendar):
         day = _as_date(day)
         workday = self.is_workday(day)
         name: str | None = None
-        if self.has_official_data(day.year):
+        if self._base is not None:
+            detail = self._base.detail(day)
+            name = detail[1] if detail else None
+        elif self.has_official_data(day.year):
             import chinese_calendar
 
             name = chinese_calendar.get_holiday_detail(day)[1]
@@ -328,11 +428,29 @@ class ChineseCalendar(TabulatedCalendar):
         override = self._overrides.get(day)
         if override is not None:
             return override
-        if self.has_official_data(day.year):
+        if self._base is not None:
+            detail = self._base.detail(day)
+            if detail is not None:
+                return detail[0]
+        elif self.has_official_data(day.year):
             import chinese_calendar
 
             return bool(chinese_calendar.is_workday(day))
         return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
+
+
+def calendar_from(
+    overrides: Mapping[str, str],
+    confirmed: Iterable[int],
+    base: CalendarBase | None = None,
+) -> ChineseCalendar:
+    """The calendar of the office's overrides (ISO date -> mark) and confirmed years, on
+    a recorded base (None: the installed package's data)."""
+    return ChineseCalendar(
+        {date.fromisoformat(day): mark for day, mark in overrides.items()},
+        confirmed_years=confirmed,
+        base=base,
+    )
 
 
 def _as_date(day: date) -> date:

@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
-from ledger.calendar import ChineseCalendar
+from ledger.calendar import CalendarBase, ChineseCalendar, calendar_from
 from ledger.errors import InvalidInput
 
 CALENDAR_MARKS = ("workday", "holiday")
@@ -68,12 +68,9 @@ class CalendarLog(Aggregate):
         self.trigger_event(self.YearConfirmed, **act.event_fields(), year=year, note=note)
         return True
 
-    def calendar(self) -> ChineseCalendar:
-        return calendar_from(self.overrides, self.confirmed)
+    def calendar(self, base: CalendarBase | None = None) -> ChineseCalendar:
+        """The office's calendar on a recorded base (None: the installed package's)."""
+        return calendar_from(self.overrides, self.confirmed, base)
 
 
-def calendar_from(overrides: dict[str, str], confirmed: list[int]) -> ChineseCalendar:
-    return ChineseCalendar(
-        {date.fromisoformat(day): mark for day, mark in overrides.items()},
-        confirmed_years=confirmed,
-    )
+__all__ = ["CALENDAR_MARKS", "CalendarLog", "calendar_from"]

@@ -46,6 +46,13 @@ def calendar_log_id() -> UUID:
     return _key("calendar-log", CALENDAR_LOG)
 
 
+REPORTING_RULES = "reporting-rules"
+
+
+def reporting_rules_id() -> UUID:
+    return _key("reporting-rules", REPORTING_RULES)
+
+
 def briefing_id(kind: str, period: str, as_of: date, position: int, scope: str = "") -> UUID:
     """A briefing of the same period as of the same day on the same knowledge is one
     briefing, however often it is issued; ``scope`` keeps rehearsals' apart.

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.acts import Act, Recorded, RecordedCreation
+from ledger.duties import obligation_horizon
 from ledger.errors import ActionNotAllowed
 from ledger.ladder import LadderPolicy
 
@@ -17,6 +18,13 @@ class Plan(Aggregate):
     """One implementation plan, keyed by its document number (or issuer + title + date)."""
 
     class Registered(RecordedCreation):
+        """``horizon``: the last day obligations are laid out to, decided when the plan
+        is registered (:func:`ledger.duties.obligation_horizon`) and kept, so a later
+        release's rule does not move old deadlines. Plans registered before it was
+        recorded (class version 1) read None and get a :class:`HorizonRecorded`."""
+
+        class_version = 2
+
         natural_key: str
         doc_number: str | None
         title: str
@@ -26,9 +34,15 @@ class Plan(Aggregate):
         targets: list[dict[str, Any]]
         obligations: list[dict[str, Any]]
         task_numbers: list[str]
+        horizon: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["horizon"] = None
 
         def apply(self, plan: Plan) -> None:
             plan.task_numbers = list(self.task_numbers)
+            plan.horizon = self.horizon
             plan.natural_key = self.natural_key
             plan.doc_number = self.doc_number
             plan.title = self.title
@@ -41,19 +55,39 @@ class Plan(Aggregate):
             plan.ladder = None
 
     class Amended(Recorded):
-        """A new version of the document was imported; ``changes`` lists what differs."""
+        """A new version of the document was imported; ``changes`` lists what differs.
+        ``horizon`` is the horizon of the new targets (None before class version 2:
+        the plan's horizon is then whatever it was)."""
+
+        class_version = 2
 
         source_sha256: str
         changes: list[dict[str, Any]]
         targets: list[dict[str, Any]]
         obligations: list[dict[str, Any]]
         task_numbers: list[str]
+        horizon: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["horizon"] = None
 
         def apply(self, plan: Plan) -> None:
             plan.task_numbers = list(self.task_numbers)
+            if self.horizon is not None:
+                plan.horizon = self.horizon
             plan.source_sha256 = self.source_sha256
             plan.targets = list(self.targets)
             plan.obligations = list(self.obligations)
+
+    class HorizonRecorded(Recorded):
+        """The horizon of a plan registered before horizons were recorded, as the rule
+        of the release that recorded it computed it (written once, by ``db init``)."""
+
+        horizon: date
+
+        def apply(self, plan: Plan) -> None:
+            plan.horizon = self.horizon
 
     class Closed(Recorded):
         reason: str
@@ -84,15 +118,40 @@ class Plan(Aggregate):
     targets: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
     task_numbers: list[str]
+    horizon: date | None  # None: registered before horizons were recorded
     closed_on: date | None
     ladder: dict[str, int | None] | None
 
     @classmethod
     def register(cls, act: Act, plan_id: UUID, **facts: Any) -> Plan:
+        if facts.get("horizon") is None:
+            facts["horizon"] = obligation_horizon(
+                facts.get("issued_on") or date(2000, 1, 1), facts.get("targets") or []
+            )
         return cls._create(cls.Registered, id=plan_id, **act.event_fields(), **facts)
 
     def amend(self, act: Act, **facts: Any) -> None:
+        if facts.get("horizon") is None:
+            facts["horizon"] = self.horizon_for(facts.get("targets", self.targets))
         self.trigger_event(self.Amended, **act.event_fields(), **facts)
+
+    def horizon_for(self, targets: list[dict[str, Any]]) -> date:
+        """The horizon this release's rule gives the plan with these targets."""
+        return obligation_horizon(self.issued_on or date(2000, 1, 1), targets)
+
+    @property
+    def horizon_in_force(self) -> date:
+        """The recorded horizon; for a plan recorded without one, the rule's."""
+        return self.horizon if self.horizon is not None else self.horizon_for(self.targets)
+
+    def record_horizon(self, act: Act) -> bool:
+        """Record the horizon of a plan that has none recorded; False if it has one."""
+        if self.horizon is not None:
+            return False
+        self.trigger_event(
+            self.HorizonRecorded, **act.event_fields(), horizon=self.horizon_for(self.targets)
+        )
+        return True
 
     @property
     def ladder_policy(self) -> LadderPolicy:

@@ -20,6 +20,8 @@ from typing import Any
 from ledger.calendar import WorkingDayCalendar
 from ledger.obligations import ObligationStatus, evaluate_obligation
 from ledger.periods import Period
+from ledger.rules import DEFAULTS as RULE_DEFAULTS
+from ledger.rules import RuleValues
 from ledger.vocabulary import ChaseKind, ObligationState, Role
 
 ADDITIVE_MEASURES = {"人", "人次", "个", "家", "户", "元", "万元", "亿元"}
@@ -130,12 +132,19 @@ class Thresholds:
     green: actual % of target >= expected % by elapsed time;
     yellow: behind, but by less than ``yellow_within`` points;
     red: behind by ``yellow_within`` points or more, or an obligation on the task is overdue.
+
+    The value in force is recorded in the ledger (:mod:`ledger.rules`); the default is
+    the one recorded as version 1 (:func:`thresholds_from`).
     """
 
-    yellow_within: float = 10.0
+    yellow_within: float = RULE_DEFAULTS.yellow_within
 
 
-DEFAULT_THRESHOLDS = Thresholds()
+def thresholds_from(values: RuleValues) -> Thresholds:
+    return Thresholds(yellow_within=values.yellow_within)
+
+
+DEFAULT_THRESHOLDS = thresholds_from(RULE_DEFAULTS)
 
 
 @dataclass(frozen=True)
@@ -444,15 +453,21 @@ def ranking(cards: Iterable[UnitScorecard]) -> list[RankedScorecard]:
 # ---- annual scores ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ScoreWeights:
-    """The annual evaluation's formula (see :func:`annual_scores`)."""
+    """The annual evaluation's formula (see :func:`annual_scores`); the values in force
+    are recorded in the ledger (:class:`ledger.rules.Weights`, :func:`weights_from`)."""
 
-    on_time: float = 50.0
-    targets: float = 30.0
-    escalations: float = 20.0
-    escalation_cost: float = 0.25  # share of the escalation term each escalation costs
-    urge_cost: float = 0.05
-    commend_at: float = 85.0
-    call_out_below: float = 60.0
+    on_time: float = RULE_DEFAULTS.weights.on_time
+    targets: float = RULE_DEFAULTS.weights.targets
+    escalations: float = RULE_DEFAULTS.weights.escalations
+    # share of the escalation term each escalation costs
+    escalation_cost: float = RULE_DEFAULTS.weights.escalation_cost
+    urge_cost: float = RULE_DEFAULTS.weights.urge_cost
+    commend_at: float = RULE_DEFAULTS.weights.commend_at
+    call_out_below: float = RULE_DEFAULTS.weights.call_out_below
+
+
+def weights_from(values: RuleValues) -> ScoreWeights:
+    return ScoreWeights(**vars(values.weights))
 
 
 @dataclass(frozen=True)

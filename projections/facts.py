@@ -13,14 +13,16 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.application import LedgerRecord, plain
 from ledger.assignment import NOT_STARTED, STATUS_EVENTS, Assignment, status_after
-from ledger.calendar import WorkingDayCalendar
-from ledger.calendar_log import CalendarLog, calendar_from
+from ledger.calendar import CalendarBase, WorkingDayCalendar, calendar_from
+from ledger.calendar_log import CalendarLog
 from ledger.duties import PlanDuty, obligation_horizon, plan_duties
 from ledger.plan import Plan, Task
+from ledger.rules import ReportingRules
 from ledger.unit import Unit
 
 if TYPE_CHECKING:
@@ -87,17 +89,44 @@ class ProjectionHandlers:
     real_events_only: bool = False  # rehearsals (simulated events) do not reach it
 
 
-def plan_facts(issued_on: date | None, obligations: list, targets: list) -> PlanFacts:
-    start = issued_on or date(2000, 1, 1)
-    return PlanFacts(issued_on, plan_duties(obligations), obligation_horizon(start, targets))
+def plan_facts(
+    issued_on: date | None, obligations: list, targets: list, horizon: date | None = None
+) -> PlanFacts:
+    """A plan's duties and horizon: the recorded one, else (a plan recorded before
+    horizons were) this release's rule."""
+    if horizon is None:
+        horizon = obligation_horizon(issued_on or date(2000, 1, 1), targets)
+    return PlanFacts(issued_on, plan_duties(obligations), horizon)
+
+
+@lru_cache(maxsize=1)
+def _package_base() -> CalendarBase:
+    """The installed package's data: what a calendar counted on before any was recorded."""
+    return CalendarBase.from_package()
+
+
+def changed_months(before: CalendarBase, after: CalendarBase) -> list[date]:
+    """The months (their first days) in which ``after`` marks some day differently from
+    ``before``; every month of a year only one of them covers."""
+    months: set[date] = set()
+    for year in set(before.years) | set(after.years):
+        old, new = before.years.get(year), after.years.get(year)
+        if old is None or new is None:
+            months.update(date(year, month, 1) for month in range(1, 13))
+            continue
+        for old_days, new_days in zip(old, new, strict=True):
+            for day in set(old_days) ^ set(new_days):
+                months.add(day.replace(day=1))
+    return sorted(months)
 
 
 class Facts:
     """What the handlers look up, kept as of the event being applied."""
 
     def __init__(self, base_calendar: WorkingDayCalendar | None) -> None:
-        # Due dates follow the calendar as the ledger knew it at each event: the base
-        # Chinese calendar plus the office's adjustments seen so far (CalendarLog events).
+        # Due dates follow the calendar as the ledger knew it at each event: the holiday
+        # data recorded by then (ReportingRules events; the installed package's before
+        # any) plus the office's adjustments seen so far (CalendarLog events).
         # ``base_calendar`` only serves callers that pass a custom calendar without any
         # adjustments of their own (tests with a weekday calendar).
         self._base_calendar = base_calendar
@@ -109,6 +138,9 @@ class Facts:
         self.schedules: dict[tuple, list[tuple[str, str, str, str]]] = {}
         self._overrides: dict[str, str] = {}
         self._confirmed: list[int] = []
+        self._recorded_base: CalendarBase | None = None
+        # the first day of each month whose working days the last rules event changed
+        self.months_recounted: list[date] = []
         self.calendar: WorkingDayCalendar = self._calendar()
         self._learners: dict[type, Callable[[Any, str], None]] = {
             Plan.Registered: self._plan_registered,
@@ -117,6 +149,9 @@ class Facts:
             Unit.Registered: self._unit_registered,
             CalendarLog.DayMarked: self._day_marked,
             CalendarLog.YearConfirmed: self._year_confirmed,
+            ReportingRules.Opened: self._rules_recorded,
+            ReportingRules.Recorded: self._rules_recorded,
+            Plan.HorizonRecorded: self._horizon_recorded,
         }
 
     def stream(self, stream_id: str) -> Stream:
@@ -134,6 +169,8 @@ class Facts:
         self.schedules.clear()
         self._overrides = {}
         self._confirmed = []
+        self._recorded_base = None
+        self.months_recounted = []
         self.calendar = self._calendar()
 
     # ---- learning ------------------------------------------------------------------
@@ -149,14 +186,31 @@ class Facts:
 
     def _plan_registered(self, event: Plan.Registered, stream: str) -> None:
         self.schedules.clear()
-        self.plans[stream] = plan_facts(event.issued_on, event.obligations, event.targets)
+        self.plans[stream] = plan_facts(
+            event.issued_on, event.obligations, event.targets, event.horizon
+        )
         self.streams[stream] = Stream(plan_id=stream)
 
     def _plan_amended(self, event: Plan.Amended, stream: str) -> None:
         self.schedules.clear()
         old = self.plans.get(stream)
         issued = old.issued_on if old else None
-        self.plans[stream] = plan_facts(issued, event.obligations, event.targets)
+        self.plans[stream] = plan_facts(issued, event.obligations, event.targets, event.horizon)
+
+    def _horizon_recorded(self, event: Plan.HorizonRecorded, stream: str) -> None:
+        known = self.plans.get(stream)
+        if known is not None and known.horizon != event.horizon:
+            self.schedules.clear()
+            self.plans[stream] = PlanFacts(known.issued_on, known.duties, event.horizon)
+
+    def _rules_recorded(self, event: ReportingRules.Opened, stream: str) -> None:
+        base = CalendarBase.from_recorded(event.calendar_package, event.calendar_base)
+        before = self._recorded_base or _package_base()
+        self.months_recounted = changed_months(before, base)
+        if base != self._recorded_base:
+            self._recorded_base = base
+            self.schedules.clear()
+            self.calendar = self._calendar()
 
     def _task_registered(self, event: Task.Registered, stream: str) -> None:
         self.streams[stream] = Stream(str(event.plan_id), event.number)
@@ -192,18 +246,25 @@ class Facts:
         self.assignments[stream] = AssignmentFacts(status or NOT_STARTED, reported)
 
     def _calendar(self) -> WorkingDayCalendar:
-        if self._overrides or self._confirmed or self._base_calendar is None:
-            return calendar_from(self._overrides, self._confirmed)
+        recorded = self._recorded_base
+        adjusted = self._overrides or self._confirmed
+        if recorded is not None or adjusted or self._base_calendar is None:
+            return calendar_from(self._overrides, self._confirmed, recorded)
         return self._base_calendar
 
     # ---- reading back --------------------------------------------------------------
     def load(self, store: ReadStore) -> None:
         """The facts as the tables hold them (every projection at the same position)."""
         self.clear()
+        horizons = {
+            r["plan_id"]: date.fromisoformat(r["horizon"])
+            for r in store.query("SELECT plan_id, horizon FROM {s}rm_plan_horizons")
+        }
         for row in store.query("SELECT * FROM {s}rm_plans"):
             issued = date.fromisoformat(row["issued_on"]) if row["issued_on"] else None
             self.plans[row["plan_id"]] = plan_facts(
-                issued, json.loads(row["obligations"]), json.loads(row["targets"])
+                issued, json.loads(row["obligations"]), json.loads(row["targets"]),
+                horizons.get(row["plan_id"]),
             )
             self.streams[row["plan_id"]] = Stream(plan_id=row["plan_id"])
         for row in store.query("SELECT unit_id, kind FROM {s}rm_units"):
@@ -227,4 +288,12 @@ class Facts:
         self._confirmed = [
             r["year"] for r in store.query("SELECT year FROM {s}rm_calendar_years")
         ]
+        latest = store.query(
+            "SELECT rule_values FROM {s}rm_rules ORDER BY position DESC LIMIT 1"
+        )
+        if latest:
+            recorded = json.loads(latest[0]["rule_values"])
+            self._recorded_base = CalendarBase.from_recorded(
+                recorded["calendar_package"], recorded["calendar_base"]
+            )
         self.calendar = self._calendar()

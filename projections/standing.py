@@ -26,8 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger.assignment import COMPLETED, IN_PROGRESS, NOT_STARTED, WITHDRAWN
-from ledger.calendar import WorkingDayCalendar
-from ledger.calendar_log import calendar_from
+from ledger.calendar import WorkingDayCalendar, calendar_from
 from ledger.duties import plan_duties
 from projections.accountability.handlers import (
     MOVE_ASSIGNED,
@@ -37,6 +36,7 @@ from projections.accountability.handlers import (
     MOVE_ROLE_CHANGED,
     MOVE_WITHDRAWN,
 )
+from projections.rules import rules_at
 
 if TYPE_CHECKING:
     from projections.views import View
@@ -61,18 +61,25 @@ def calendar_at(view: View, base: WorkingDayCalendar | None) -> WorkingDayCalend
         f"SELECT year, {view.counts('y')} AS counted FROM {{s}}rm_calendar_years y "
         "ORDER BY position"
     )
-    if not marks and not years and base is not None:
+    recorded = rules_at(view.store, view.position, view.as_of).calendar_base
+    if not marks and not years and recorded is None and base is not None:
         return base
     overrides = {row["day"]: row["mark"] for row in marks if row["counted"]}
-    return calendar_from(overrides, [row["year"] for row in years if row["counted"]])
+    return calendar_from(overrides, [row["year"] for row in years if row["counted"]], recorded)
 
 
 def _months_marked_later(view: View) -> set[tuple[int, int]]:
-    """The (year, month) of every calendar mark the view does not count."""
+    """The (year, month) of every calendar mark the view does not count, and of every
+    month whose working days a version of the rules it does not count changed."""
     rows = view.store.query(
         f"SELECT day FROM {{s}}rm_calendar_marks m WHERE NOT {view.counts('m')}"
     )
-    return {(int(r["day"][:4]), int(r["day"][5:7])) for r in rows}
+    months = {(int(r["day"][:4]), int(r["day"][5:7])) for r in rows}
+    for row in view.store.query(
+        f"SELECT months_changed FROM {{s}}rm_rules r WHERE NOT {view.counts('r')}"
+    ):
+        months.update((int(m[:4]), int(m[5:7])) for m in json.loads(row["months_changed"]))
+    return months
 
 
 # ---- assignments -------------------------------------------------------------------------

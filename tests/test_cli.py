@@ -51,7 +51,9 @@ def test_default_store_is_sqlite_under_var(tmp_path: Path) -> None:
     assert (tmp_path / "var" / "taskledger.sqlite").is_file()
     assert run(["db", "init"], tmp_path).returncode == 0  # idempotent
     listed = run(["events", "--json"], tmp_path)
-    assert listed.returncode == 0 and listed.stdout == ""
+    # the one event db init writes, the first time only: the rules reports are judged by
+    assert listed.returncode == 0
+    assert [json.loads(line)["type"] for line in listed.stdout.splitlines()] == ["Opened"]
 
 
 def test_db_init_and_events_on_each_backend(store_config: StoreConfig, tmp_path: Path) -> None:
@@ -66,12 +68,14 @@ def test_db_init_and_events_on_each_backend(store_config: StoreConfig, tmp_path:
         "完成招聘会3场",
     )
     ledger.close()
-    assert run(["db", "init"], tmp_path, url).returncode == 0  # writes no events
+    assert run(["db", "init"], tmp_path, url).returncode == 0  # writes no events again
 
     every = run(["events", "--json"], tmp_path, url)
     assert every.returncode == 0, every.stderr
     lines = [json.loads(line) for line in every.stdout.splitlines()]
-    assert [line["position"] for line in lines] == list(range(1, 12))
+    # position 1: the reporting rules db init recorded
+    assert [line["position"] for line in lines] == list(range(1, 13))
+    assert lines[0]["stream_type"] == "ReportingRules"
     assert lines[-1]["type"] == "ProgressReported"
     assert lines[-1]["data"]["narrative"] == "完成招聘会3场"
     assert {"actor", "actor_role", "recorded_at", "business_date", "correlation_id"} <= set(
@@ -130,10 +134,11 @@ def test_rebuild_draws_a_progress_bar_on_a_terminal_only(
     assert piped.returncode == 0
     assert piped.stderr == ""  # no bar, no carriage returns, no blank line
     assert piped.stdout.startswith("rebuilt ") and piped.stdout.count("\n") == 1
-    assert "10 events in" in piped.stdout and "position 10" in piped.stdout
+    # the world's 10 events after the rules db init recorded
+    assert "11 events in" in piped.stdout and "position 11" in piped.stdout
 
     stdout, terminal = _rebuild_with_stderr_on_a_terminal(url, tmp_path)
-    assert "rebuild" in terminal and "10/10" in terminal and "events/s" in terminal
+    assert "rebuild" in terminal and "11/11" in terminal and "events/s" in terminal
     # what is printed to stdout does not depend on where stderr goes
     assert stdout.split(": ", 1)[0] == piped.stdout.split(": ", 1)[0]
     assert stdout.split(" events in ")[0] == piped.stdout.split(" events in ")[0]
@@ -330,6 +335,7 @@ def test_inputs_that_cannot_be_read_are_one_line_and_write_nothing(
 ) -> None:
     url = url_of(sqlite_config)
     assert run(["db", "init"], tmp_path, url).returncode == 0
+    initialised = _events(tmp_path, url)
     (tmp_path / "folder").mkdir()
     os.mkfifo(tmp_path / "fifo")  # opening it would wait for a writer for ever
     (tmp_path / "big.txt").write_bytes(b"x" * (LIMIT + 1))
@@ -341,7 +347,7 @@ def test_inputs_that_cannot_be_read_are_one_line_and_write_nothing(
                             capture_output=True, text=True, timeout=60)
     assert _one_line_exit_2(result) == f"taskledger: error: cannot read {name}: {message}" + (
         ", the limit for an input file" if name == "big.txt" else "")
-    assert _events(tmp_path, url) == []
+    assert _events(tmp_path, url) == initialised
 
 
 def test_an_input_of_exactly_the_limit_is_read(sqlite_config: StoreConfig, tmp_path: Path) -> None:

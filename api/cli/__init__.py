@@ -7,9 +7,9 @@ is half-written because every ledger command is all-or-nothing.
 One module per command group, each adding its own sub-commands (``PARSERS``): ``db``
 (db init, rebuild, project), ``reports`` (events, report), ``plans`` (import-plan,
 progress, correct, remind, urge, escalate), ``briefings``, ``tokens``, ``units``,
-``scheduler`` (tick, simulate, outbox, scheduler), ``calendar`` (calendar, ladder) and
-``serve``. What they share: ``args`` (argument types, one-line errors) and ``context``
-(the ledger and read store a command opens and closes).
+``scheduler`` (tick, simulate, outbox, scheduler), ``calendar`` (calendar, ladder),
+``rules`` and ``serve``. What they share: ``args`` (argument types, one-line errors) and
+``context`` (the ledger and read store a command opens and closes).
 """
 
 from __future__ import annotations
@@ -19,7 +19,18 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from api.cli import briefings, calendar, db, plans, reports, scheduler, serve, tokens, units
+from api.cli import (
+    briefings,
+    calendar,
+    db,
+    plans,
+    reports,
+    rules,
+    scheduler,
+    serve,
+    tokens,
+    units,
+)
 from api.cli.args import (
     EXIT_USER_ERROR,
     Parser,
@@ -43,13 +54,13 @@ __all__ = [
     "read_input",
 ]
 
-GROUPS = (db, reports, plans, briefings, tokens, units, scheduler, calendar, serve)
+GROUPS = (db, reports, plans, briefings, tokens, units, scheduler, calendar, rules, serve)
 
 # The order `taskledger --help` has always listed the commands in (not by group).
 COMMAND_ORDER = (
     "db", "events", "import-plan", "progress", "correct", "remind", "urge", "escalate",
     "report", "briefing", "rebuild", "project", "tokens", "units", "tick", "simulate",
-    "calendar", "ladder", "outbox", "scheduler", "serve",
+    "calendar", "ladder", "rules", "outbox", "scheduler", "serve",
 )
 
 

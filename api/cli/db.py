@@ -7,15 +7,20 @@ import argparse
 from api.cli.args import Commands, Parser, non_negative
 from api.cli.context import CliContext
 from api.cli.progress import events_progress
+from ledger.acts import Act
 from projections.tables import PROJECTIONS
 
 
 def cmd_db_init(args: argparse.Namespace) -> int:
-    from api.services import create_kept_tables
+    from api.services import initialise
 
     with CliContext(args, create_tables=True) as cli:
-        cli.ledger  # noqa: B018 -- opening it makes the ledger's tables
-        create_kept_tables(cli.store)
+        done = initialise(cli.ledger, cli.store, Act.by(cli.ledger.clock, "db-init", "system"))
+    if done.rules_position is not None:
+        print(f"recorded the reporting rules (version 1) at position {done.rules_position}")
+    if done.horizons:
+        print(f"recorded the horizon of {done.horizons} plan(s) registered before horizons "
+              "were recorded")
     print(f"ledger store ready at {cli.config.display}")
     return 0
 
@@ -55,7 +60,8 @@ def add_db(commands: Commands) -> None:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION",
                                     parser_class=Parser)
     db_commands.required = True
-    init = db_commands.add_parser("init", help="create the tables once (idempotent, no events)")
+    init = db_commands.add_parser(
+        "init", help="create the tables and record the reporting rules, once (idempotent)")
     init.set_defaults(handler=cmd_db_init)
 
 

@@ -17,6 +17,7 @@ from ledger.calendar_log import CalendarLog
 from ledger.duties import owed_reports
 from ledger.obligations import due_date
 from ledger.periods import Period
+from ledger.rules import ReportingRules
 from ledger.vocabulary import ChaseKind
 from projections.facts import Batch, Facts, ProjectionHandlers, iso, json_text
 
@@ -309,7 +310,17 @@ def reopened(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
 
 def day_marked(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     """A day changed status: every due date counted in its month is counted again."""
-    day: date = record.event.day
+    _recount_month(record.event.day, batch, facts)
+
+
+def rules_recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    """Recorded holiday data that differs from what the calendar counted on before:
+    the due dates counted in each month with a changed day are counted again."""
+    for month in facts.months_recounted:
+        _recount_month(month, batch, facts)
+
+
+def _recount_month(day: date, batch: Batch, facts: Facts) -> None:
     month_before = day.replace(day=1) - timedelta(days=1)
     ending = [Period.month_of(month_before)]
     if month_before.month % 3 == 0:
@@ -396,6 +407,8 @@ HANDLERS = ProjectionHandlers(
     "accountability",
     {
         CalendarLog.DayMarked: day_marked,
+        ReportingRules.Opened: rules_recorded,
+        ReportingRules.Recorded: rules_recorded,
         Assignment.Assigned: assigned,
         Assignment.Reinstated: reinstated,
         Assignment.RoleChanged: role_changed,

@@ -1,4 +1,5 @@
-"""What each event writes into the office tables (cycles, briefings, calendar)."""
+"""What each event writes into the office tables (cycles, briefings, calendar, rules,
+plan horizons)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from ledger.application import LedgerRecord
 from ledger.briefing import Briefing
 from ledger.calendar_log import CalendarLog
 from ledger.cycle import Cycle
+from ledger.plan import Plan
+from ledger.rules import ReportingRules
 from projections.facts import Batch, Facts, ProjectionHandlers, iso, json_text
 
 
@@ -79,6 +82,40 @@ def year_confirmed(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
     )
 
 
+def rules_recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    batch.add(
+        "INSERT INTO {s}rm_rules (position, version, business_date, actor, rule_values, "
+        "months_changed) VALUES (?, ?, ?, ?, ?, ?)",
+        record.position,
+        e.version,
+        iso(e.business_date),
+        e.actor,
+        json_text({
+            "yellow_within": e.yellow_within,
+            "weights": e.weights,
+            "calendar_package": e.calendar_package,
+            "calendar_base": e.calendar_base,
+        }),
+        json_text([f"{month:%Y-%m}" for month in facts.months_recounted]),
+    )
+
+
+def horizon_recorded(record: LedgerRecord, batch: Batch, facts: Facts) -> None:
+    e = record.event
+    if e.horizon is None:  # registered or amended before horizons were recorded
+        return
+    batch.add(
+        "INSERT INTO {s}rm_plan_horizons (plan_id, horizon, position, business_date) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (plan_id) DO UPDATE SET horizon = excluded.horizon, "
+        "position = excluded.position, business_date = excluded.business_date",
+        str(e.originator_id),
+        iso(e.horizon),
+        record.position,
+        iso(e.business_date),
+    )
+
+
 HANDLERS = ProjectionHandlers(
     "office",
     {
@@ -86,5 +123,10 @@ HANDLERS = ProjectionHandlers(
         Briefing.Issued: briefing_issued,
         CalendarLog.DayMarked: day_marked,
         CalendarLog.YearConfirmed: year_confirmed,
+        ReportingRules.Opened: rules_recorded,
+        ReportingRules.Recorded: rules_recorded,
+        Plan.Registered: horizon_recorded,
+        Plan.Amended: horizon_recorded,
+        Plan.HorizonRecorded: horizon_recorded,
     },
 )

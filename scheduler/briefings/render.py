@@ -11,7 +11,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from ledger.periods import Period
 from projections.db import ReadStore
 from projections.evaluation import TargetProgress
 from projections.projector import Projector
+from projections.rules import rules_at
 from projections.snapshot import open_snapshot
 from projections.views import View, knowledge_position
 from scheduler.briefings.evaluate import (
@@ -132,6 +133,12 @@ def render_briefing(
     # a briefing's figures read tables that keep no history (projections.briefing_data):
     # past a later real event, it is rendered from a replay
     with open_snapshot(ledger, store, calendar, as_of=day, position=position) as view:
+        # judged by the rules recorded as of the briefing's date and position, unless
+        # the caller gave its own
+        in_force = rules_at(view.store, view.position, view.as_of)
+        calendar = in_force.calendar(view.store, calendar)
+        if config is DEFAULT_CONFIG:
+            config = replace(config, thresholds=in_force.thresholds, weights=in_force.weights)
         context = _context(view, calendar, kind, parsed, config)
     html = _environment().get_template(f"{kind}.html").render(**context)
     pdf, pages, refused = html_to_pdf(html, title=context["title"], as_of=day)

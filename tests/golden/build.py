@@ -65,7 +65,7 @@ def correlation(*parts: object) -> str:
 
 
 @contextlib.contextmanager
-def deterministic_correlation_ids() -> Iterator[None]:
+def deterministic_correlation_ids(sequence: str = "act-by") -> Iterator[None]:
     """While the fixture is built, an ``Act.by`` given no correlation id (the
     scheduler's own acts, the briefing hook's) gets the next of a fixed sequence
     instead of a random one. Only ``ledger.acts``' reference to :mod:`uuid` is
@@ -78,7 +78,7 @@ def deterministic_correlation_ids() -> Iterator[None]:
         @staticmethod
         def uuid4() -> uuid.UUID:
             counter[0] += 1
-            return uuid.uuid5(NAMESPACE, f"act-by\x1f{counter[0]}")
+            return uuid.uuid5(NAMESPACE, f"{sequence}\x1f{counter[0]}")
 
     original = acts_module.uuid
     acts_module.uuid = _Sequence  # type: ignore[assignment]
@@ -182,12 +182,21 @@ def schedule(calendar: WorkingDayCalendar) -> list[Step]:
 
 
 # ---- building ------------------------------------------------------------------------
-def db_init(url: str) -> None:
-    """``taskledger db init``, in process (its one line of output is not kept)."""
+def db_init(url: str, clock: FixedClock) -> None:
+    """``taskledger db init``, in process (its output is not kept), on the fixture's
+    clock: it records the reporting rules, whose event would otherwise carry the day
+    the fixture was built. Only ``api.cli.context``'s reference to ``SystemClock`` is
+    replaced, and put back afterwards."""
     from api import cli
+    from api.cli import context as context_module
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["--database-url", url, "db", "init"])
+    original = context_module.SystemClock
+    context_module.SystemClock = lambda: clock  # type: ignore[assignment,misc,return-value]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), deterministic_correlation_ids("db-init"):
+            code = cli.main(["--database-url", url, "db", "init"])
+    finally:
+        context_module.SystemClock = original  # type: ignore[misc]
     if code != 0:
         raise RuntimeError(f"db init failed with {code}")
 
@@ -199,8 +208,8 @@ def build(folder: Path, *, progress: Callable[[date], None] | None = None) -> Go
     config = parse_database_url(url)
     briefings = folder / "briefings"
     briefings.mkdir(exist_ok=True)
-    db_init(url)
     clock = FixedClock(at(date(2026, 5, 31), time(18, 0)))
+    db_init(url, clock)
     with deterministic_correlation_ids():
         ledger = open_ledger(config, clock=clock)
         store = ReadStore(config)
