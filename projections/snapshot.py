@@ -20,7 +20,7 @@ from ledger.calendar import WorkingDayCalendar
 from ledger.store import parse_database_url
 from projections.db import ReadStore
 from projections.projector import Projector
-from projections.views import NOT_BOOKKEEPING, View, check_as_of, check_position
+from projections.views import View, anything_beyond, check_as_of, check_position
 
 
 @contextmanager
@@ -63,11 +63,7 @@ def open_snapshot(
     day = as_of or ledger.clock.today()
     check_as_of(day, ledger.clock.today())
     Projector(ledger, live, calendar).catch_up()  # the embedded default catches up in-process
-    later = live.scalar(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM {s}rm_audit WHERE simulated = 0 "
-        f"AND (position > ? OR business_date > ?) AND {NOT_BOOKKEEPING} LIMIT 1) later",
-        [cutoff, day.isoformat()])
-    if not later:
+    if not anything_beyond(live, day, cutoff):
         yield View(live, day, cutoff, calendar, current=True)
         return
     with replayed(ledger, calendar, day, cutoff) as view:

@@ -79,6 +79,16 @@ def check_position(position: int | None, head: int) -> None:
         )
 
 
+def anything_beyond(store: ReadStore, as_of: date, position: int) -> bool:
+    """Whether a real event other than bookkeeping lies after ``position`` or is dated
+    after ``as_of``: two indexed probes of the audit table (position, business date)."""
+    return bool(store.scalar(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM {s}rm_audit WHERE simulated = 0 "
+        f"AND (position > ? OR business_date > ?) AND {NOT_BOOKKEEPING} LIMIT 1) later",
+        [position, as_of.isoformat()],
+    ))
+
+
 def live_view(store: ReadStore, calendar: WorkingDayCalendar, as_of: date,
               position: int | None = None) -> View:
     """The view of tables already caught up (the scheduler's tick, the projector's
@@ -87,12 +97,7 @@ def live_view(store: ReadStore, calendar: WorkingDayCalendar, as_of: date,
 
     held = int(store.scalar("SELECT MAX(position) AS p FROM {s}rm_audit") or 0)
     cutoff = held if position is None else position
-    later = store.scalar(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM {s}rm_audit WHERE simulated = 0 "
-        f"AND (position > ? OR business_date > ?) AND {NOT_BOOKKEEPING} LIMIT 1) later",
-        [cutoff, as_of.isoformat()],
-    )
-    if not later:
+    if not anything_beyond(store, as_of, cutoff):
         return View(store, as_of, cutoff, calendar, current=True)
     bare = View(store, as_of, cutoff, calendar, current=False)
     return View(store, as_of, cutoff, standing.calendar_at(bare, calendar), current=False)
