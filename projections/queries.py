@@ -144,12 +144,11 @@ def _next_obligations(view: View, assignment_ids: list[str], about: list[str],
     store = view.store
     found: dict[str, dict] = {}
     if not view.current:
-        wanted = set(assignment_ids)
+        # ``about`` picks the same counted assignments as the rows
         rows = [
             {"assignment_id": r["assignment_id"], "rule": r["rule"], "period": r["period"],
              "due_on": r["extended_to"] or r["due_on"]}
             for r in standing.obligations(view, ["fr.report_id IS NULL", *about], params)
-            if r["assignment_id"] in wanted
         ]
         rows.sort(key=lambda r: (r["assignment_id"], r["due_on"], r["rule"]))
         for row in rows:

@@ -47,13 +47,18 @@ class RulesInForce:
         later (those the store holds); ``fallback`` when no holiday data is recorded."""
         if self.calendar_base is None:
             return fallback
-        overrides = tuple(sorted(
-            (r["day"], r["mark"]) for r in store.query("SELECT day, mark FROM {s}rm_calendar")
-        ))
-        confirmed = tuple(sorted(
-            r["year"] for r in store.query("SELECT year FROM {s}rm_calendar_years")
-        ))
-        return _calendar(self.recorded, overrides, confirmed)
+        return self.calendar_with(
+            {r["day"]: r["mark"] for r in store.query("SELECT day, mark FROM {s}rm_calendar")},
+            [r["year"] for r in store.query("SELECT year FROM {s}rm_calendar_years")],
+        )
+
+    def calendar_with(self, overrides: dict[str, str], confirmed: list[int]
+                      ) -> WorkingDayCalendar:
+        """The recorded holiday data (the installed package's if none is recorded) with
+        these adjustments of the office: one calendar per process for each (version,
+        adjustments), shared by every report that counts on it."""
+        return _calendar(self.recorded, tuple(sorted(overrides.items())),
+                         tuple(sorted(confirmed)))
 
     def to_json(self) -> dict[str, Any]:
         """As ``taskledger rules show --json`` prints it (the holiday data summarised)."""
@@ -130,5 +135,6 @@ def _calendar(
     recorded: str, overrides: tuple[tuple[str, str], ...], confirmed: tuple[int, ...]
 ) -> WorkingDayCalendar:
     """One calendar per (recorded version, adjustments): a calendar tabulates its years
-    lazily, so reports sharing one do not tabulate them again each time."""
-    return calendar_from(dict(overrides), confirmed, _decoded(recorded)[1])
+    lazily, so reports sharing one do not tabulate them again each time. ``recorded``
+    empty: no holiday data recorded, the package's."""
+    return calendar_from(dict(overrides), confirmed, _decoded(recorded)[1] if recorded else None)

@@ -26,7 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger.assignment import COMPLETED, IN_PROGRESS, NOT_STARTED, WITHDRAWN
-from ledger.calendar import WorkingDayCalendar, calendar_from
+from ledger.calendar import WorkingDayCalendar
 from ledger.duties import plan_duties
 from projections.accountability.handlers import (
     MOVE_ASSIGNED,
@@ -61,11 +61,11 @@ def calendar_at(view: View, base: WorkingDayCalendar | None) -> WorkingDayCalend
         f"SELECT year, {view.counts('y')} AS counted FROM {{s}}rm_calendar_years y "
         "ORDER BY position"
     )
-    recorded = rules_at(view.store, view.position, view.as_of).calendar_base
-    if not marks and not years and recorded is None and base is not None:
+    in_force = rules_at(view.store, view.position, view.as_of)
+    if not marks and not years and in_force.calendar_base is None and base is not None:
         return base
-    overrides = {row["day"]: row["mark"] for row in marks if row["counted"]}
-    return calendar_from(overrides, [row["year"] for row in years if row["counted"]], recorded)
+    return in_force.calendar_with({row["day"]: row["mark"] for row in marks if row["counted"]},
+                                  [row["year"] for row in years if row["counted"]])
 
 
 def _months_marked_later(view: View) -> set[tuple[int, int]]:
@@ -171,8 +171,6 @@ def chase_counts(view: View, about: list[str] = (), params: list[Any] = ()
 
 
 # ---- obligations -------------------------------------------------------------------------
-#: The columns of an obligation as it stood: the first counted report of its period and
-#: the last counted approved extension (joined), as the live row's columns are named.
 def obligation_select(view: View) -> str:
     """FROM-and-joins of obligations ``o`` with their assignment ``a``, plan ``p``, first
     counted report ``fr`` and last counted approved extension ``x``, as the view counts.
@@ -196,10 +194,11 @@ def obligation_select(view: View) -> str:
     )
 
 
+#: The columns of an obligation as it stood: the first counted report of its period and
+#: the last counted approved extension (joined), as the live row's columns are named.
 STANDING_COLUMNS = (
     "o.assignment_id, o.rule, o.period, o.period_start, o.due_on, o.task_number, "
     "o.plan_id, o.unit_id, a.unit_name, a.role, p.title AS plan_title, "
-    "p.obligations AS plan_obligations, "
     "fr.report_id AS first_report_id, fr.business_date AS first_report_on, "
     "fr.position AS first_report_position, x.new_due_on AS extended_to, "
     "x.decided_by AS extended_by"
@@ -218,18 +217,18 @@ def obligations(view: View, where: list[str], params: list[Any]) -> list[dict]:
         return rows
     moves = Moves(view)
     redo = _months_marked_later(view)
-    rules: dict[tuple[str, str], Any] = {}
+    # each plan's duties, read once and only when some due date is counted again
+    rules = {
+        (plan["plan_id"], duty.rule.slug): duty.rule
+        for plan in view.store.query("SELECT plan_id, obligations FROM {s}rm_plans")
+        for duty in plan_duties(json.loads(plan["obligations"]))
+    } if redo else {}
     kept = []
     for row in rows:
-        plan_obligations = row.pop("plan_obligations")
         if redo:
             due = date.fromisoformat(row["due_on"])
             if (due.year, due.month) in redo:
-                key = (row["plan_id"], row["rule"])
-                if key not in rules:
-                    rules.update(((row["plan_id"], d.rule.slug), d.rule)
-                                 for d in plan_duties(json.loads(plan_obligations)))
-                rule = rules.get(key)
+                rule = rules.get((row["plan_id"], row["rule"]))
                 if rule is not None:
                     row["due_on"] = view.calendar.nth_workday_of_month(
                         due.year, due.month, rule.due_workday).isoformat()
